@@ -1,0 +1,24 @@
+# The commands people run. See README.md.
+.PHONY: demo test build release up down clean
+
+demo:            ## Run the whole pipeline on the embedded default and print the result
+	scripts/demo.sh
+
+test:            ## Unit + integration tests against a private Postgres and the dev broker
+	scripts/test.sh
+
+build:
+	swift build
+
+release:
+	swift build -c release
+
+up:              ## Start the private Postgres and the dev broker (prints the environment to use them)
+	scripts/services.sh up
+
+down:
+	scripts/services.sh down
+
+clean:
+	scripts/services.sh down || true
+	rm -rf .local

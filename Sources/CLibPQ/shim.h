@@ -1,0 +1,2 @@
+// libpq, PostgreSQL's C client library.
+#include <libpq-fe.h>

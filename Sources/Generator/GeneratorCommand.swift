@@ -1,0 +1,102 @@
+import Foundation
+import ArgumentParser
+import Logging
+import PipelineCore
+import Synchronization
+
+/// `generator`: simulated purchases into Kafka.
+@main
+struct GeneratorCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generator",
+        abstract: "Produce simulated ecommerce purchases to Kafka.",
+        discussion: """
+            Events are JSON, one purchase per message, keyed by user id. The same --seed gives the same \
+            purchases; with --backfill their event times are also fixed relative to the start. Prints a \
+            progress line every 5 s and a summary at the end; exits non-zero if any message was not delivered.
+            """)
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(help: "Messages to produce; omit to run until --duration or a signal.")
+    var count: Int?
+
+    @Option(help: "Stop after this long, e.g. 30s, 5m.")
+    var duration: DurationArgument?
+
+    @Option(help: "Messages per second, or 'unlimited'. Default: 1000.")
+    var rate: RateArgument = RateArgument(perSecond: 1_000)
+
+    @Option(help: "Random seed; the same seed gives the same purchases. Default: 42.")
+    var seed: UInt64 = 42
+
+    @Option(help: "Share of events whose created_at lies in the past (0...1). Default: 0.")
+    var lateFraction: Double = 0
+
+    @Option(help: "How far in the past late events may be, e.g. 5m. Default: 5m.")
+    var maxLateness: DurationArgument = DurationArgument(milliseconds: 300_000)
+
+    @Option(help: "Share of messages that re-send an earlier purchase, as an upstream retry would (0...1). Default: 0.")
+    var duplicateFraction: Double = 0
+
+    @Option(help: "Share of malformed messages, for the dead-letter path (0...1). Default: 0.")
+    var invalidFraction: Double = 0
+
+    @Option(help: "Spread event times evenly over this span ending now (needs --count), e.g. 30m.")
+    var backfill: DurationArgument?
+
+    @Option(help: "Also write the summary as JSON to this file.")
+    var summaryFile: String?
+
+    func validate() throws {
+        for (name, value) in [("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction)]
+        where !(0...1).contains(value) {
+            throw ValidationError("--\(name)-fraction must be between 0 and 1")
+        }
+        guard duplicateFraction + invalidFraction <= 1 else {
+            throw ValidationError("--duplicate-fraction plus --invalid-fraction must not exceed 1")
+        }
+        if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        if backfill != nil, count == nil { throw ValidationError("--backfill needs --count") }
+    }
+
+    func run() async throws {
+        let logger = log.bootstrap(label: "generator")
+        var configuration = GeneratorConfiguration()
+        configuration.count = count
+        configuration.durationMilliseconds = duration?.milliseconds
+        configuration.rate = rate.perSecond
+        configuration.seed = seed
+        configuration.lateFraction = lateFraction
+        configuration.maxLatenessMilliseconds = maxLateness.milliseconds
+        configuration.duplicateFraction = duplicateFraction
+        configuration.invalidFraction = invalidFraction
+        configuration.backfillMilliseconds = backfill?.milliseconds
+        let (kafkaConfiguration, topic) = (kafka.configuration, kafka.topic)
+        let result = Mutex(GeneratorSummary())
+        do {
+            try await BlockingService.runMain(name: "generator", logger: logger) { [configuration] stop in
+                let generator = PurchaseGenerator(
+                    configuration: configuration, kafka: kafkaConfiguration, topic: topic, logger: logger)
+                let summary = try generator.run(stop: stop)
+                result.withLock { $0 = summary }
+            }
+        } catch {
+            ExitMessage.fail("generator", error)
+        }
+        let summary = result.withLock { $0 }
+        let rate = summary.seconds > 0 ? Int(Double(summary.messages) / summary.seconds) : 0
+        print(
+            "generator: \(summary.messages) messages (\(summary.bytes) bytes) in \(String(format: "%.1f", summary.seconds)) s, "
+                + "\(rate) msg/s; valid \(summary.validPurchases) (late \(summary.lateEvents)), "
+                + "duplicates \(summary.duplicates), invalid \(summary.invalid); valid amount \(summary.validAmount)")
+        if let summaryFile {
+            do {
+                try (summary.json + "\n").write(toFile: summaryFile, atomically: true, encoding: .utf8)
+            } catch {
+                ExitMessage.fail("generator", PipelineError("cannot write \(summaryFile): \(error)"))
+            }
+        }
+    }
+}

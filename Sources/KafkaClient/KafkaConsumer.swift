@@ -1,0 +1,183 @@
+import CRdKafka
+import Logging
+
+/// A consumer-group member whose start offsets come from its owner, not from Kafka.
+///
+/// Exactly-once loading keeps offsets in the database, so this consumer never commits to Kafka on its own
+/// (`enable.auto.commit=false`) and asks its `KafkaRebalanceHandler` where each assigned partition starts.
+/// `auto.offset.reset=error` makes a start offset that retention already deleted an explicit error event
+/// instead of a silent jump.
+public final class KafkaConsumer {
+    let handle: OpaquePointer
+    let context: ClientContext
+    public let topic: String
+    /// Compared by identity only: messages own their topic handle, we hold no reference of our own.
+    private var cachedTopicHandle: OpaquePointer?
+    private var cachedTopicName = ""
+
+    /// Consumer defaults; any of them can be overridden through `configuration.properties`.
+    public static let defaults: [String: String] = [
+        "enable.auto.commit": "false",
+        "enable.auto.offset.store": "false",
+        "auto.offset.reset": "error",
+        "enable.partition.eof": "true",
+        "session.timeout.ms": "10000",
+        "heartbeat.interval.ms": "1000",
+    ]
+
+    public init(
+        configuration: KafkaConfiguration, groupID: String, topic: String, logger: Logger,
+        rebalanceHandler: any KafkaRebalanceHandler
+    ) throws(KafkaError) {
+        let context = ClientContext(logger: logger)
+        context.rebalanceHandler = rebalanceHandler
+        var defaults = Self.defaults
+        defaults["group.id"] = groupID
+        let conf = try configuration.makeConf(defaults: defaults)
+        context.install(on: conf)
+        rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, _ in
+            guard let rk, let partitions, let context = ClientContext.from(rk) else { return }
+            KafkaConsumer.rebalance(rk: rk, err: err, partitions: partitions, context: context)
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(.configuration, message: text(ofCBuffer: errorText))
+        }
+        rd_kafka_poll_set_consumer(rk)
+        self.handle = rk
+        self.context = context
+        self.topic = topic
+    }
+
+    deinit {
+        rd_kafka_destroy(handle)
+    }
+
+    /// Joins the group for the topic; partitions arrive through the rebalance handler during `poll`.
+    public func subscribe() throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, topic, RD_KAFKA_PARTITION_UA)
+        let err = rd_kafka_subscribe(handle, list)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Leaves the group cleanly (revoking partitions through the handler) so others take over at once.
+    public func close() {
+        rd_kafka_consumer_close(handle)
+    }
+
+    /// Waits up to `timeoutMilliseconds` for one event and hands it to `body`, which must finish with the
+    /// message before returning. Returns false when nothing arrived in time.
+    ///
+    /// A rebalance served during the call runs the handler first; if the handler threw, that error is
+    /// rethrown here.
+    @discardableResult
+    public func poll(timeoutMilliseconds: Int32, _ body: (KafkaConsumerEvent) throws -> Void) throws -> Bool {
+        let raw = rd_kafka_consumer_poll(handle, timeoutMilliseconds)
+        if let error = context.rebalanceError {
+            context.rebalanceError = nil
+            if let raw { rd_kafka_message_destroy(raw) }
+            throw error
+        }
+        guard let raw else { return false }
+        defer { rd_kafka_message_destroy(raw) }
+        let m = raw.pointee
+        let name = topicName(m.rkt)
+        if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+            try body(.partitionEnd(TopicPartition(topic: name, partition: m.partition), nextOffset: m.offset))
+        } else if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            let text = rd_kafka_message_errstr(raw).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(m.err))
+            let partition = m.rkt == nil ? nil : TopicPartition(topic: name, partition: m.partition)
+            try body(.error(KafkaError(m.err, message: text), partition, offset: m.rkt == nil ? nil : m.offset))
+        } else {
+            let value = m.payload.map { UnsafeRawBufferPointer(start: $0, count: m.len) }
+            let key = m.key.map { UnsafeRawBufferPointer(start: $0, count: m.key_len) }
+            try body(
+                .message(
+                    KafkaMessage(topic: name, partition: m.partition, offset: m.offset, key: key, value: value)))
+        }
+        return true
+    }
+
+    /// Topic names are looked up once per topic handle, not once per message.
+    private func topicName(_ rkt: OpaquePointer?) -> String {
+        guard let rkt else { return topic }
+        if rkt != cachedTopicHandle {
+            cachedTopicName = String(cString: rd_kafka_topic_name(rkt))
+            cachedTopicHandle = rkt
+        }
+        return cachedTopicName
+    }
+
+    /// The low and high watermarks of a partition, asked of the broker.
+    public func watermarks(_ tp: TopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMilliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, message: "cannot read watermarks of \(tp): \(String(cString: rd_kafka_err2str(err)))")
+        }
+        return (low, high)
+    }
+
+    /// The topic's partition count, which also proves the cluster is reachable and the topic exists.
+    public func partitionCount(timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError(rd_kafka_last_error()) }
+        defer { rd_kafka_topic_destroy(rkt) }
+        return try Metadata.partitionCount(handle: handle, topicHandle: rkt, topic: topic, timeout: timeoutMilliseconds)
+    }
+
+    /// Moves an assigned partition's read position, e.g. past a retention gap the owner chose to accept.
+    public func seek(_ tp: TopicPartition, to offset: Int64, timeoutMilliseconds: Int32) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(1)
+        defer { rd_kafka_topic_partition_list_destroy(list) }
+        rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
+        if let error = rd_kafka_seek_partitions(handle, list, timeoutMilliseconds) {
+            throw KafkaError(consuming: error)
+        }
+    }
+
+    /// Applies a rebalance: asks the handler, then (un)assigns with the protocol the group uses.
+    static func rebalance(
+        rk: OpaquePointer, err: rd_kafka_resp_err_t, partitions: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>,
+        context: ClientContext
+    ) {
+        let cooperative = String(cString: rd_kafka_rebalance_protocol(rk)) == "COOPERATIVE"
+        var list: [TopicPartition] = []
+        for i in 0..<Int(partitions.pointee.cnt) {
+            let element = partitions.pointee.elems[i]
+            list.append(TopicPartition(topic: String(cString: element.topic), partition: element.partition))
+        }
+        if err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS {
+            do {
+                let offsets = try context.rebalanceHandler?.partitionsAssigned(list) ?? [:]
+                for i in 0..<Int(partitions.pointee.cnt) {
+                    partitions.pointee.elems[i].offset = offsets[list[i]] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+                }
+            } catch {
+                // Without a start offset from the database the partitions must not be read at all.
+                context.rebalanceError = error
+                return
+            }
+            if cooperative {
+                if let error = rd_kafka_incremental_assign(rk, partitions) {
+                    context.rebalanceError = KafkaError(consuming: error)
+                }
+            } else {
+                let result = rd_kafka_assign(rk, partitions)
+                if result != RD_KAFKA_RESP_ERR_NO_ERROR { context.rebalanceError = KafkaError(result) }
+            }
+        } else {
+            context.rebalanceHandler?.partitionsRevoked(list)
+            if cooperative {
+                if let error = rd_kafka_incremental_unassign(rk, partitions) {
+                    context.rebalanceError = KafkaError(consuming: error)
+                }
+            } else {
+                rd_kafka_assign(rk, nil)
+            }
+        }
+    }
+}

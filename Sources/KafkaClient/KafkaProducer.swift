@@ -1,0 +1,123 @@
+import CRdKafka
+import Logging
+
+/// An idempotent, `acks=all` producer for one topic.
+///
+/// Delivery reports are served by `poll()`/`flush()` on the caller's thread, so `deliveredCount` and
+/// `failedCount` are exact once `flush` returns: the generator reports as delivered only what the broker
+/// acknowledged.
+public final class KafkaProducer {
+    let handle: OpaquePointer
+    let topicHandle: OpaquePointer
+    let context: ClientContext
+    public let topic: String
+
+    /// Producer defaults; any of them can be overridden through `configuration.properties`.
+    /// Default: idempotence on, `acks=all`, `linger.ms=5`, 10,000-message batches, 1 GiB of queue.
+    public static let defaults: [String: String] = [
+        "enable.idempotence": "true",
+        "acks": "all",
+        "linger.ms": "5",
+        "batch.num.messages": "10000",
+        "queue.buffering.max.kbytes": "1048576",
+        "queue.buffering.max.messages": "1000000",
+        "message.timeout.ms": "60000",
+    ]
+
+    public init(configuration: KafkaConfiguration, topic: String, logger: Logger) throws(KafkaError) {
+        let context = ClientContext(logger: logger)
+        let conf = try configuration.makeConf(defaults: Self.defaults)
+        context.install(on: conf)
+        rd_kafka_conf_set_dr_msg_cb(conf) { rk, message, _ in
+            guard let context = ClientContext.from(rk), let message else { return }
+            let err = message.pointee.err
+            if err == RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.delivered += 1
+            } else {
+                context.deliveryFailed += 1
+                if context.firstDeliveryError == nil { context.firstDeliveryError = KafkaError(err) }
+            }
+        }
+        var errorText = [CChar](repeating: 0, count: 512)
+        guard let rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, &errorText, errorText.count) else {
+            rd_kafka_conf_destroy(conf)
+            throw KafkaError(.configuration, message: text(ofCBuffer: errorText))
+        }
+        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
+            let error = KafkaError(rd_kafka_last_error())
+            rd_kafka_destroy(rk)
+            throw error
+        }
+        self.handle = rk
+        self.topicHandle = rkt
+        self.context = context
+        self.topic = topic
+    }
+
+    deinit {
+        rd_kafka_topic_destroy(topicHandle)
+        rd_kafka_destroy(handle)
+    }
+
+    public var deliveredCount: Int { context.delivered }
+    public var failedCount: Int { context.deliveryFailed }
+    public var firstDeliveryError: KafkaError? { context.firstDeliveryError }
+    /// Messages handed to librdkafka and not yet acknowledged or failed.
+    public var inFlight: Int { Int(rd_kafka_outq_len(handle)) }
+
+    /// Queues one message (librdkafka copies the bytes). When the local queue is full it serves delivery
+    /// reports until there is room, so a fast producer is slowed down instead of failing.
+    public func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws(KafkaError) {
+        while true {
+            let result = rd_kafka_produce(
+                topicHandle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
+                UnsafeMutableRawPointer(mutating: value?.baseAddress), value?.count ?? 0,
+                key?.baseAddress, key?.count ?? 0, nil)
+            if result == 0 { return }
+            let err = rd_kafka_last_error()
+            guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw KafkaError(err) }
+            rd_kafka_poll(handle, 10)
+        }
+    }
+
+    /// Serves delivery reports and callbacks without blocking longer than `timeoutMilliseconds`.
+    public func poll(timeoutMilliseconds: Int32 = 0) {
+        rd_kafka_poll(handle, timeoutMilliseconds)
+    }
+
+    /// Waits until every queued message is acknowledged or failed; throws if time runs out first.
+    public func flush(timeoutMilliseconds: Int32) throws(KafkaError) {
+        let err = rd_kafka_flush(handle, timeoutMilliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(err, message: "\(inFlight) messages still unacknowledged after \(timeoutMilliseconds) ms")
+        }
+    }
+
+    /// Asks the cluster for the topic's partition count, which proves the brokers are reachable and the topic
+    /// exists before any event is generated.
+    public func partitionCount(timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
+        try Metadata.partitionCount(handle: handle, topicHandle: topicHandle, topic: topic, timeout: timeoutMilliseconds)
+    }
+}
+
+/// Metadata look-ups shared by the producer and the consumer.
+enum Metadata {
+    static func partitionCount(
+        handle: OpaquePointer, topicHandle: OpaquePointer, topic: String, timeout: Int32
+    ) throws(KafkaError) -> Int {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(handle, 0, topicHandle, &metadata, timeout)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError(err, message: "cannot read metadata for topic \(topic): \(String(cString: rd_kafka_err2str(err)))")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        guard metadata.pointee.topic_cnt > 0 else {
+            throw KafkaError(.unknownTopic, message: "topic \(topic) does not exist")
+        }
+        let topicMetadata = metadata.pointee.topics[0]
+        if topicMetadata.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(topicMetadata.err, message: "topic \(topic): \(String(cString: rd_kafka_err2str(topicMetadata.err)))")
+        }
+        return Int(topicMetadata.partition_cnt)
+    }
+}

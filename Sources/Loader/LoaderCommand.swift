@@ -1,0 +1,69 @@
+import ArgumentParser
+import Logging
+import PipelineCore
+import Synchronization
+
+/// `loader`: Kafka → partitioned Postgres staging table, exactly once.
+@main
+struct LoaderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "loader",
+        abstract: "Load purchases from Kafka into Postgres exactly once (binary COPY, offsets stored in Postgres).",
+        discussion: """
+            Each batch (up to --batch-size messages or --batch-ms milliseconds) is one transaction: valid rows \
+            into staging_purchases, invalid messages into dead_letters with the reason, the touched minutes \
+            into ingest_ledger, and the next offsets into loader_offsets. Runs until SIGTERM/SIGINT (the \
+            batch in progress is committed, exit 0), or with --until-caught-up until everything the topic \
+            held at start is loaded. Apply migrations first (rollup migrate).
+            """)
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(name: .customLong("group-id"), help: "Consumer group; loaders sharing it split the partitions. Env: KAFKA_GROUP_ID. Default: purchase-loader.")
+    var groupIDFlag: String?
+
+    @Option(help: "Most messages in one batch/transaction. Default: 50000.")
+    var batchSize = 50_000
+
+    @Option(help: "Longest a batch stays open, in milliseconds. Default: 500.")
+    var batchMs = 500
+
+    @Flag(help: "Stop once everything the topic held at start is loaded (batch runs, demo, tests).")
+    var untilCaughtUp = false
+
+    @Option(help: "When retention deleted messages before they were loaded: stop (default) or skip (record the gap and continue).")
+    var onGap: LoaderConfiguration.GapPolicy = .stop
+
+    func validate() throws {
+        guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
+        guard batchMs > 0 else { throw ValidationError("--batch-ms must be positive") }
+    }
+
+    func run() async throws {
+        let logger = log.bootstrap(label: "loader")
+        var configuration = LoaderConfiguration(topic: kafka.topic)
+        configuration.groupID = groupIDFlag ?? Environment.value("KAFKA_GROUP_ID") ?? "purchase-loader"
+        configuration.batchMaxMessages = batchSize
+        configuration.batchMaxMilliseconds = batchMs
+        configuration.untilCaughtUp = untilCaughtUp
+        configuration.onGap = onGap
+        let (kafkaConfiguration, settings) = (kafka.configuration, database.settings)
+        let result = Mutex(LoaderStatistics())
+        do {
+            try await BlockingService.runMain(name: "loader", logger: logger) { [configuration] stop in
+                let loader = PurchaseLoader(
+                    configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger)
+                let statistics = try loader.run(stop: stop)
+                result.withLock { $0 = statistics }
+            }
+        } catch {
+            ExitMessage.fail("loader", error)
+        }
+        let s = result.withLock { $0 }
+        print("loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount)")
+    }
+}
+
+extension LoaderConfiguration.GapPolicy: ExpressibleByArgument {}

@@ -1,0 +1,48 @@
+/// An exact amount of money in hundredths of the currency unit.
+///
+/// Money never passes through binary floating point between the generator and `purchase_summary`: it is
+/// parsed from and printed as a decimal string with exactly two places, summed as integers, and sent to
+/// Postgres as `numeric`.
+public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var cents: Int64
+
+    public init(cents: Int64) { self.cents = cents }
+
+    /// The largest amount we accept: 10^12 - 0.01, far above any purchase, far below Int64 overflow even
+    /// when multiplied by the largest quantity.
+    public static let maximum = Money(cents: 99_999_999_999_99)
+
+    /// Parses `"123.45"`: digits, a point, exactly two digits; no sign, exponent, spaces or leading `+`.
+    public init?(decimalString bytes: some Collection<UInt8>) {
+        var cents: Int64 = 0
+        var integerDigits = 0
+        var fractionDigits = 0
+        var seenPoint = false
+        for byte in bytes {
+            if byte == UInt8(ascii: ".") {
+                guard !seenPoint, integerDigits > 0 else { return nil }
+                seenPoint = true
+                continue
+            }
+            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
+            if seenPoint { fractionDigits += 1 } else { integerDigits += 1 }
+            guard integerDigits <= 12, fractionDigits <= 2 else { return nil }
+            cents = cents * 10 + Int64(byte - UInt8(ascii: "0"))
+        }
+        guard seenPoint, fractionDigits == 2 else { return nil }
+        self.cents = cents
+    }
+
+    public init?(_ string: String) { self.init(decimalString: string.utf8) }
+
+    public var description: String {
+        let sign = cents < 0 ? "-" : ""
+        let magnitude = cents.magnitude
+        let fraction = magnitude % 100
+        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+    }
+
+    public static func < (a: Money, b: Money) -> Bool { a.cents < b.cents }
+    public static func + (a: Money, b: Money) -> Money { Money(cents: a.cents + b.cents) }
+    public static func += (a: inout Money, b: Money) { a.cents += b.cents }
+}

@@ -1,0 +1,154 @@
+/// Turns a message value into a valid `PurchaseEvent` or the reason it is not one.
+///
+/// The validation policy (README, "Validation policy"): every field is required and typed; text fields are
+/// 1–64 characters of valid UTF-8 without NUL; `quantity` is an integer 1...10,000; `unit_price` and `amount`
+/// are decimal strings with exactly two places and `amount = quantity × unit_price` to the cent; `country`
+/// and `currency` are known ISO codes; `created_at` is RFC 3339 and lies between 2000-01-01 and
+/// `maxFutureSkew` after the loader's clock. Unknown extra fields are ignored, so producers can add fields
+/// without breaking loading; a field given twice is rejected, since which one wins would be a guess.
+public struct PurchaseDecoder: Sendable {
+    /// How far ahead of the loader's clock an event time may be (clock skew). Default: 1 hour.
+    public var maxFutureSkew: Int64 = 3_600_000_000
+    /// The earliest event time accepted. Default: 2000-01-01T00:00:00Z.
+    public var earliest = EventTime(microsecondsSinceEpoch: EventTime.postgresEpochOffset)
+
+    public init() {}
+
+    private enum Field: Int, CaseIterable {
+        case purchaseID, userID, productID, category, country, quantity, unitPrice, amount, currency,
+            paymentMethod, createdAt
+
+        var name: String {
+            switch self {
+            case .purchaseID: "purchase_id"
+            case .userID: "user_id"
+            case .productID: "product_id"
+            case .category: "category"
+            case .country: "country"
+            case .quantity: "quantity"
+            case .unitPrice: "unit_price"
+            case .amount: "amount"
+            case .currency: "currency"
+            case .paymentMethod: "payment_method"
+            case .createdAt: "created_at"
+            }
+        }
+
+        init?(name: String) {
+            switch name {
+            case "purchase_id": self = .purchaseID
+            case "user_id": self = .userID
+            case "product_id": self = .productID
+            case "category": self = .category
+            case "country": self = .country
+            case "quantity": self = .quantity
+            case "unit_price": self = .unitPrice
+            case "amount": self = .amount
+            case "currency": self = .currency
+            case "payment_method": self = .paymentMethod
+            case "created_at": self = .createdAt
+            default: return nil
+            }
+        }
+    }
+
+    public func decode(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> PurchaseEvent {
+        guard let value else { throw ValidationFailure("null message value") }
+        var strings = [String?](repeating: nil, count: Field.allCases.count)
+        var quantity: Int64?
+        var seen = 0
+        var scanner = FlatJSONScanner(value)
+        try scanner.scanObject { (key, field) throws(ValidationFailure) in
+            guard let known = Field(name: key) else { return }
+            let bit = 1 << known.rawValue
+            guard seen & bit == 0 else { throw ValidationFailure("field \(key) appears more than once") }
+            seen |= bit
+            switch (known, field) {
+            case (.quantity, .number(let digits)):
+                guard let q = Self.integer(digits) else {
+                    throw ValidationFailure("quantity must be a whole number, got \(String(decoding: digits.prefix(24), as: UTF8.self))")
+                }
+                quantity = q
+            case (.quantity, _):
+                throw ValidationFailure("quantity must be a number")
+            case (_, .string(let s)):
+                strings[known.rawValue] = s
+            case (.unitPrice, _), (.amount, _):
+                throw ValidationFailure("\(key) must be a decimal string like \"12.50\"")
+            default:
+                throw ValidationFailure("\(key) must be a string")
+            }
+        }
+        for field in Field.allCases where field != .quantity && strings[field.rawValue] == nil {
+            throw ValidationFailure("missing field \(field.name)")
+        }
+        guard let quantity else { throw ValidationFailure("missing field quantity") }
+        guard quantity >= 1, quantity <= 10_000 else {
+            throw ValidationFailure("quantity must be between 1 and 10000, got \(quantity)")
+        }
+
+        func text(_ field: Field) throws(ValidationFailure) -> String {
+            let s = strings[field.rawValue]!
+            guard !s.isEmpty else { throw ValidationFailure("\(field.name) is empty") }
+            guard s.utf8.count <= 64 else { throw ValidationFailure("\(field.name) is longer than 64 bytes") }
+            guard !s.utf8.contains(0) else { throw ValidationFailure("\(field.name) contains a NUL character") }
+            return s
+        }
+
+        let idText = strings[Field.purchaseID.rawValue]!
+        var idCopy = idText
+        guard let purchaseID = idCopy.withUTF8({ PurchaseID(bytes: UnsafeRawBufferPointer($0)) }) else {
+            throw ValidationFailure("purchase_id is not a UUID")
+        }
+        let country = try text(.country)
+        guard ReferenceData.countries.contains(country) else {
+            throw ValidationFailure("country \(country.debugDescription) is not an ISO 3166-1 alpha-2 code")
+        }
+        let currency = try text(.currency)
+        guard ReferenceData.currencies.contains(currency) else {
+            throw ValidationFailure("currency \(currency.debugDescription) is not an ISO 4217 code")
+        }
+        let unitPriceText = strings[Field.unitPrice.rawValue]!
+        guard let unitPrice = Money(unitPriceText), unitPrice.cents <= 100_000_000 else {
+            throw ValidationFailure("unit_price \(unitPriceText.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00")
+        }
+        let amountText = strings[Field.amount.rawValue]!
+        guard let amount = Money(amountText) else {
+            throw ValidationFailure("amount \(amountText.prefix(32).debugDescription) is not a decimal with two places")
+        }
+        let expected = Money(cents: unitPrice.cents * quantity)
+        guard amount == expected else {
+            throw ValidationFailure("amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
+        }
+        var timeText = strings[Field.createdAt.rawValue]!
+        guard let createdAt = timeText.withUTF8({ EventTime(rfc3339: UnsafeRawBufferPointer($0)) }) else {
+            throw ValidationFailure("created_at \(timeText.prefix(40).debugDescription) is not an RFC 3339 time")
+        }
+        guard createdAt >= earliest else { throw ValidationFailure("created_at \(createdAt) is before \(earliest)") }
+        guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
+            throw ValidationFailure("created_at \(createdAt) is in the future (loader clock \(now))")
+        }
+        return PurchaseEvent(
+            purchaseID: purchaseID, userID: try text(.userID), productID: try text(.productID),
+            category: try text(.category), country: country, quantity: Int32(quantity), unitPrice: unitPrice,
+            amount: amount, currency: currency, paymentMethod: try text(.paymentMethod), createdAt: createdAt)
+    }
+
+    /// A JSON integer without fraction or exponent, within ±10^15 (anything bigger is out of range anyway).
+    static func integer(_ digits: UnsafeRawBufferPointer) -> Int64? {
+        var value: Int64 = 0
+        var negative = false
+        var count = 0
+        for (k, b) in digits.enumerated() {
+            if k == 0, b == UInt8(ascii: "-") {
+                negative = true
+                continue
+            }
+            guard b >= 48, b <= 57 else { return nil }
+            count += 1
+            guard count <= 15 else { return nil }
+            value = value * 10 + Int64(b - 48)
+        }
+        return negative ? -value : value
+    }
+}

@@ -1,0 +1,130 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import KafkaClient
+import Logging
+
+/// Produces simulated purchases to Kafka at a controlled rate, with late, duplicate and invalid messages
+/// mixed in on demand.
+///
+/// Valid purchases are counted only once acknowledged: the producer is idempotent with `acks=all`, flushed
+/// before the summary, and any delivery failure makes the run fail, so "delivered" in the summary is a
+/// promise the loader's totals can be checked against.
+public final class PurchaseGenerator {
+    let configuration: GeneratorConfiguration
+    let kafka: KafkaConfiguration
+    let topic: String
+    let logger: Logger
+
+    public init(configuration: GeneratorConfiguration, kafka: KafkaConfiguration, topic: String, logger: Logger) {
+        self.configuration = configuration
+        self.kafka = kafka
+        self.topic = topic
+        self.logger = logger
+    }
+
+    public func run(stop: StopSignal) throws -> GeneratorSummary {
+        let producer = try KafkaProducer(configuration: kafka, topic: topic, logger: logger)
+        let partitions = try producer.partitionCount(timeoutMilliseconds: 10_000)
+        logger.info(
+            "producing to \(topic) (\(partitions) partitions)",
+            metadata: ["rate": "\(configuration.rate.map { "\($0)/s" } ?? "unlimited")", "seed": "\(configuration.seed)"])
+
+        var simulator = PurchaseSimulator(seed: configuration.seed)
+        var summary = GeneratorSummary()
+        var recent: [(key: [UInt8], value: [UInt8])] = []
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(512)
+        let started = MonotonicClock.nowNanoseconds()
+        let startWall = EventTime.now()
+        var lastProgress = started
+        var index = 0
+
+        while !stop.isStopped {
+            if let count = configuration.count, index >= count { break }
+            let elapsed = MonotonicClock.nowNanoseconds() - started
+            if let limit = configuration.durationMilliseconds, elapsed >= limit * 1_000_000 { break }
+            if let rate = configuration.rate {
+                let due = UInt64(Double(index) / rate * 1e9)
+                if due > elapsed {
+                    producer.poll()
+                    let wait = due - elapsed
+                    if wait > 200_000 { usleep(useconds_t(min(wait, 100_000_000) / 1000)) }
+                    continue
+                }
+            }
+
+            let roll = simulator.unit()
+            if roll < configuration.duplicateFraction, !recent.isEmpty {
+                let original = recent[Int(simulator.next(below: UInt64(recent.count)))]
+                try send(producer, key: original.key, value: original.value, into: &summary)
+                summary.duplicates += 1
+            } else {
+                var createdAt = eventTime(index: index, startWall: startWall)
+                let late = simulator.unit() < configuration.lateFraction
+                if late {
+                    let lateness = 1_000 + simulator.next(below: max(1, configuration.maxLatenessMilliseconds))
+                    createdAt.microsecondsSinceEpoch -= Int64(lateness) * 1_000
+                }
+                let purchase = simulator.next(createdAt: createdAt)
+                buffer.removeAll(keepingCapacity: true)
+                purchase.encodeJSON(into: &buffer)
+                let key = Array(purchase.userID.utf8)
+                if roll < configuration.duplicateFraction + configuration.invalidFraction {
+                    let broken = InvalidMessage.make(from: buffer, purchase: purchase, kind: Int(simulator.next(below: 1_000)))
+                    try send(producer, key: key, value: broken, into: &summary)
+                    summary.invalid += 1
+                } else {
+                    try send(producer, key: key, value: buffer, into: &summary)
+                    summary.validPurchases += 1
+                    summary.validItems += Int(purchase.quantity)
+                    summary.validAmount += purchase.amount
+                    if late { summary.lateEvents += 1 }
+                    if configuration.duplicateFraction > 0 {
+                        if recent.count < 1_000 { recent.append((key, buffer)) } else { recent[index % 1_000] = (key, buffer) }
+                    }
+                }
+            }
+            index += 1
+            if index % 1_000 == 0 { producer.poll() }
+            let now = MonotonicClock.nowNanoseconds()
+            if now - lastProgress >= 5_000_000_000 {
+                let seconds = Double(now - started) / 1e9
+                logger.info(
+                    "progress",
+                    metadata: [
+                        "messages": "\(summary.messages)", "delivered": "\(producer.deliveredCount)",
+                        "rate": "\(Int(Double(summary.messages) / seconds))/s",
+                    ])
+                lastProgress = now
+            }
+        }
+
+        logger.info("flushing", metadata: ["in_flight": "\(producer.inFlight)"])
+        try producer.flush(timeoutMilliseconds: 120_000)
+        summary.delivered = producer.deliveredCount
+        summary.failed = producer.failedCount
+        summary.seconds = Double(MonotonicClock.nowNanoseconds() - started) / 1e9
+        if let error = producer.firstDeliveryError {
+            throw PipelineError("\(summary.failed) of \(summary.messages) messages were not delivered; first error: \(error)")
+        }
+        return summary
+    }
+
+    private func send(_ producer: KafkaProducer, key: [UInt8], value: [UInt8], into summary: inout GeneratorSummary) throws {
+        try key.withUnsafeBytes { k in
+            try value.withUnsafeBytes { v in try producer.send(key: k, value: v) }
+        }
+        summary.messages += 1
+        summary.bytes += value.count
+    }
+
+    /// The event time of message `index`: the wall clock, or a point on the backfill span.
+    private func eventTime(index: Int, startWall: EventTime) -> EventTime {
+        guard let span = configuration.backfillMilliseconds, let count = configuration.count, count > 0 else {
+            return .now()
+        }
+        let offset = Int64(span) * 1_000 * Int64(index) / Int64(count)
+        return EventTime(microsecondsSinceEpoch: startWall.microsecondsSinceEpoch - Int64(span) * 1_000 + offset)
+    }
+}

@@ -1,0 +1,280 @@
+import KafkaClient
+import Logging
+import PostgresClient
+
+/// Loads the purchases topic into `staging_purchases`, exactly once.
+///
+/// Each batch (up to `batchMaxMessages` or `batchMaxMilliseconds`) is one Postgres transaction holding the
+/// valid rows (binary COPY), the dead letters, the ingest-ledger minutes and the advanced offsets. Offsets
+/// live only in Postgres: on every assignment the loader starts each partition where the database says, so
+/// a crash at any instant either committed a batch whole or not at all, and the next run resumes at the
+/// first unloaded message. Kafka-side commits are never made.
+///
+/// Everything runs on the one thread that calls `run`: polls, rebalance callbacks and database calls.
+public final class PurchaseLoader: KafkaRebalanceHandler {
+    let configuration: LoaderConfiguration
+    let kafka: KafkaConfiguration
+    let databaseSettings: String
+    let logger: Logger
+    let offsets: OffsetStore
+
+    private var db: PostgresConnection!
+    private var consumer: KafkaConsumer!
+    /// The stored next offset of each assigned partition, as of our last read or commit (`OffsetStore.none`
+    /// when the database had no row): the value the fence expects at commit.
+    private var expected: [Int32: Int64] = [:]
+    private var batch: LoadBatch?
+    /// High watermarks at start, for `untilCaughtUp`.
+    private var targets: [Int32: Int64] = [:]
+    /// Where the consumer last hit the end of each partition.
+    private var endReached: [Int32: Int64] = [:]
+    public private(set) var statistics = LoaderStatistics()
+    private var lastProgress = MonotonicClock.nowMilliseconds()
+    private var rowsAtLastProgress = 0
+
+    public init(configuration: LoaderConfiguration, kafka: KafkaConfiguration, databaseSettings: String, logger: Logger) {
+        self.configuration = configuration
+        self.kafka = kafka
+        self.databaseSettings = databaseSettings
+        self.logger = logger
+        self.offsets = OffsetStore(topic: configuration.topic, groupID: configuration.groupID)
+    }
+
+    /// Loads until `stop` is signalled (or, with `untilCaughtUp`, until the topic is loaded up to where it
+    /// was at start). The batch in progress is committed before returning.
+    public func run(stop: StopSignal) throws -> LoaderStatistics {
+        db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
+        logger.info("connected to postgres \(db.endpointDescription)")
+        try ensurePartitions()
+        var lastMaintenance = MonotonicClock.nowMilliseconds()
+
+        consumer = try KafkaConsumer(
+            configuration: kafka, groupID: configuration.groupID, topic: configuration.topic, logger: logger,
+            rebalanceHandler: self)
+        defer { closeConsumer() }
+        let partitionCount = try consumer.partitionCount(timeoutMilliseconds: 10_000)
+        logger.info(
+            "consuming \(configuration.topic) (\(partitionCount) partitions) as group \(configuration.groupID)",
+            metadata: ["kafka": "\(kafka.redactedDescription)"])
+        if configuration.untilCaughtUp {
+            for partition in 0..<Int32(partitionCount) {
+                let marks = try consumer.watermarks(
+                    TopicPartition(topic: configuration.topic, partition: partition), timeoutMilliseconds: 10_000)
+                targets[partition] = marks.high
+            }
+            logger.info("will stop once caught up", metadata: ["messages": "\(targets.values.reduce(0, +))"])
+        }
+        try consumer.subscribe()
+
+        while !stop.isStopped {
+            let now = MonotonicClock.nowMilliseconds()
+            var timeout: Int32 = 100
+            if let batch {
+                let due = batch.openedAt + UInt64(configuration.batchMaxMilliseconds)
+                timeout = Int32(clamping: due > now ? min(100, due - now) : 0)
+            }
+            let got = try consumer.poll(timeoutMilliseconds: timeout) { event in try handle(event) }
+            if let batch,
+                batch.messageCount >= configuration.batchMaxMessages
+                    || MonotonicClock.nowMilliseconds() >= batch.openedAt + UInt64(configuration.batchMaxMilliseconds)
+            {
+                try commit()
+                if configuration.untilCaughtUp, try isCaughtUp() { break }
+            } else if !got, batch == nil, configuration.untilCaughtUp, try isCaughtUp() {
+                break
+            }
+            if now - lastMaintenance >= UInt64(configuration.partitionMaintenanceMilliseconds) {
+                try commit()
+                try ensurePartitions()
+                lastMaintenance = now
+            }
+            reportProgress()
+        }
+        try commit()
+        logger.info(
+            "loader finished",
+            metadata: [
+                "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
+                "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
+            ])
+        return statistics
+    }
+
+    private func closeConsumer() {
+        guard let consumer else { return }
+        consumer.close()
+        self.consumer = nil
+    }
+
+    private func handle(_ event: KafkaConsumerEvent) throws {
+        switch event {
+        case .message(let message):
+            guard let stored = expected[message.partition] else { return }  // not ours (any more)
+            let position = batch?.nextOffsets[message.partition] ?? stored
+            if position != OffsetStore.none, message.offset < position {
+                statistics.alreadyLoaded += 1
+                return
+            }
+            if batch == nil { batch = LoadBatch(id: try nextBatchID()) }
+            do {
+                let purchase = try configuration.decoder.decode(message.value, now: .now())
+                batch!.add(purchase, from: message)
+            } catch {
+                batch!.addDeadLetter(message, reason: error.reason)
+            }
+        case .partitionEnd(let tp, let nextOffset):
+            endReached[tp.partition] = nextOffset
+        case .error(let error, let tp, _):
+            if let tp, error.code == .autoOffsetReset || error.code == .offsetOutOfRange {
+                try handleGap(tp)
+            } else if error.isFatal {
+                throw error
+            } else {
+                logger.warning("kafka: \(error.message)", metadata: ["kafka.partition": "\(tp.map { "\($0)" } ?? "-")"])
+            }
+        }
+    }
+
+    /// Commits the open batch, if any, in one transaction; drops it if the fence says another loader owns
+    /// one of its partitions now.
+    private func commit() throws {
+        guard var batch else { return }
+        self.batch = nil
+        batch.purchases.finish()
+        batch.deadLetters.finish()
+        let expectedNow = expected
+        do {
+            try db.withTransaction { db in
+                guard try batch.write(to: db, groupID: configuration.groupID, offsets: offsets, expected: expectedNow) else {
+                    throw FenceTripped()
+                }
+            }
+        } catch is FenceTripped {
+            statistics.fencedBatches += 1
+            logger.warning(
+                "batch \(batch.id) dropped: another loader advanced one of its partitions; re-reading offsets",
+                metadata: ["partitions": "\(batch.nextOffsets.keys.sorted())"])
+            try resynchronize()
+            return
+        }
+        for (partition, next) in batch.nextOffsets { expected[partition] = next }
+        statistics.batches += 1
+        statistics.rows += batch.purchases.rowCount
+        statistics.deadLetters += batch.deadLetters.rowCount
+        statistics.amount += batch.amount
+        logger.debug(
+            "committed batch \(batch.id)",
+            metadata: ["rows": "\(batch.purchases.rowCount)", "dead_letters": "\(batch.deadLetters.rowCount)"])
+    }
+
+    private struct FenceTripped: Error {}
+
+    /// After a fence: forget local positions and restart every assigned partition from the database.
+    private func resynchronize() throws {
+        let partitions = Array(expected.keys)
+        let stored = try offsets.read(db, partitions: partitions)
+        endReached.removeAll()
+        for partition in partitions {
+            expected[partition] = stored[partition] ?? OffsetStore.none
+            let tp = TopicPartition(topic: configuration.topic, partition: partition)
+            try consumer.seek(tp, to: stored[partition] ?? -2, timeoutMilliseconds: 10_000)  // -2: beginning
+        }
+    }
+
+    /// A stored offset fell off the broker. Never skip silently: stop, or record the gap and move on.
+    private func handleGap(_ tp: TopicPartition) throws {
+        let marks = try consumer.watermarks(tp, timeoutMilliseconds: 10_000)
+        let from = expected[tp.partition] ?? OffsetStore.none
+        guard from != OffsetStore.none, from < marks.low else {
+            throw PipelineError(
+                "partition \(tp): stored offset \(from) is outside what the broker holds (\(marks.low)..<\(marks.high)); was the topic recreated?")
+        }
+        let missing = marks.low - from
+        guard configuration.onGap == .skip else {
+            throw PipelineError(
+                "partition \(tp): the next offset to load, \(from), is no longer on the broker (earliest is \(marks.low)): "
+                    + "\(missing) messages were deleted by retention before they were loaded. "
+                    + "Run with --on-gap skip to accept the loss; it is then recorded in loader_offset_gaps.")
+        }
+        try commit()
+        try db.withTransaction { db in
+            try db.query(
+                "insert into loader_offset_gaps (topic, partition, from_offset, to_offset, consumer_group) values ($1, $2, $3, $4, $5)",
+                [tp.topic, String(tp.partition), String(from), String(marks.low), configuration.groupID])
+            guard try offsets.advance(db, expected: [tp.partition: from], next: [tp.partition: marks.low]) else {
+                throw PipelineError("partition \(tp) moved to another loader while recording a gap")
+            }
+        }
+        expected[tp.partition] = marks.low
+        try consumer.seek(tp, to: marks.low, timeoutMilliseconds: 10_000)
+        logger.warning(
+            "partition \(tp): skipped \(missing) messages deleted by retention (offsets \(from)..<\(marks.low)); recorded in loader_offset_gaps")
+    }
+
+    private func isCaughtUp() throws -> Bool {
+        let stored = try offsets.readAll(db)
+        for (partition, target) in targets where target > 0 {
+            let reached = max(stored[partition] ?? 0, endReached[partition] ?? 0)
+            if reached < target { return false }
+        }
+        return true
+    }
+
+    private func nextBatchID() throws -> Int64 {
+        guard let text = try db.query("select nextval('load_batch_ids')").scalar, let id = Int64(text) else {
+            throw PipelineError("could not allocate a load batch id")
+        }
+        return id
+    }
+
+    private func ensurePartitions() throws {
+        let created = try db.query(
+            "select ensure_staging_partitions((now() at time zone 'UTC')::date - 1, (now() at time zone 'UTC')::date + 7)"
+        ).scalar ?? "0"
+        if created != "0" { logger.info("created \(created) daily partitions of staging_purchases") }
+    }
+
+    private func reportProgress() {
+        let now = MonotonicClock.nowMilliseconds()
+        guard now - lastProgress >= 5_000 else { return }
+        let rate = Double(statistics.rows - rowsAtLastProgress) * 1000 / Double(now - lastProgress)
+        logger.info(
+            "progress",
+            metadata: [
+                "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
+                "rows_per_s": "\(Int(rate))", "partitions": "\(expected.count)",
+            ])
+        lastProgress = now
+        rowsAtLastProgress = statistics.rows
+    }
+
+    // MARK: KafkaRebalanceHandler
+
+    public func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        let ours = partitions.filter { $0.topic == configuration.topic }.map(\.partition)
+        let stored = try offsets.read(db, partitions: ours)
+        var start: [TopicPartition: Int64] = [:]
+        for partition in ours {
+            expected[partition] = stored[partition] ?? OffsetStore.none
+            endReached[partition] = nil
+            if let offset = stored[partition] { start[TopicPartition(topic: configuration.topic, partition: partition)] = offset }
+        }
+        logger.info("assigned \(ours.count) partitions", metadata: ["partitions": "\(ours.sorted())"])
+        return start
+    }
+
+    public func partitionsRevoked(_ partitions: [TopicPartition]) {
+        do {
+            try commit()
+        } catch {
+            // Nothing of the batch reached the database; the next owner loads it.
+            batch = nil
+            logger.warning("batch abandoned at revocation: \(error)")
+        }
+        for tp in partitions where tp.topic == configuration.topic {
+            expected[tp.partition] = nil
+            endReached[tp.partition] = nil
+        }
+        logger.info("revoked \(partitions.count) partitions")
+    }
+}

@@ -1,0 +1,85 @@
+import Logging
+import PostgresClient
+
+/// One rollup pass: claim the ingest ledger, recompute the touched windows with every model, commit.
+///
+/// The pass is one transaction under an advisory lock, so two rollups never overlap and a failed pass
+/// leaves the ledger as it was. Claiming is `delete ... returning` on the ledger: it takes exactly the rows
+/// this transaction can see, and rows of load batches that commit later (whatever their batch id) stay for
+/// the next pass. No high-water mark is kept, so out-of-order loader commits cannot be skipped.
+public struct RollupRunner {
+    /// The window size, as a Postgres interval. Default: 1 minute.
+    public var windowSize = "1 minute"
+    /// Recompute every window that has raw rows, not only the touched ones (after changing a model).
+    public var full = false
+    let models: [RollupModel]
+    let logger: Logger
+
+    static let lockKey = "purchase-stream.rollup"
+
+    public init(models: [RollupModel], logger: Logger) {
+        self.models = models
+        self.logger = logger
+    }
+
+    public struct PassResult: Sendable, Equatable {
+        public var minutesClaimed = 0
+        public var rowsUpserted = 0
+        public var milliseconds: UInt64 = 0
+    }
+
+    @discardableResult
+    public func runPass(_ db: PostgresConnection) throws -> PassResult {
+        let started = MonotonicClock.nowMilliseconds()
+        var result = PassResult()
+        try db.withTransaction { db in
+            try db.query("select pg_advisory_xact_lock(hashtext($1))", [Self.lockKey])
+            // These statements are short; Postgres' JIT, triggered by cost estimates over many partitions,
+            // spent 4 s compiling a 100 ms pass when measured.
+            try db.execute(script: "set local jit = off")
+            let startedAt = try db.query("select clock_timestamp()").scalar!
+            try db.execute(script: "create temporary table rollup_touched (minute timestamptz primary key) on commit drop")
+            result.minutesClaimed = try db.query(
+                """
+                with claimed as (delete from ingest_ledger returning minute)
+                insert into rollup_touched select distinct minute from claimed
+                """
+            ).affectedRows
+            if full {
+                result.minutesClaimed = try db.query(
+                    """
+                    insert into rollup_touched
+                    select distinct date_bin('1 minute', created_at, timestamptz '2000-01-01 00:00:00+00') from staging_purchases
+                    on conflict do nothing
+                    """
+                ).affectedRows + result.minutesClaimed
+            }
+            var checksums: [String] = []
+            if result.minutesClaimed > 0 {
+                for model in models {
+                    do {
+                        result.rowsUpserted += try db.query(model.sql, [windowSize]).affectedRows
+                    } catch {
+                        throw PipelineError("rollup model \(model.name) failed: \(error)")
+                    }
+                    checksums.append("\(model.name):\(try db.query("select md5($1)", [model.sql]).scalar!)")
+                }
+            }
+            try db.query(
+                """
+                insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums)
+                values ($1, $2, $3, $4::interval, $5)
+                """,
+                [startedAt, String(result.minutesClaimed), String(result.rowsUpserted), windowSize,
+                 checksums.joined(separator: " ")])
+        }
+        result.milliseconds = MonotonicClock.nowMilliseconds() - started
+        logger.info(
+            "rollup pass done",
+            metadata: [
+                "minutes": "\(result.minutesClaimed)", "rows_upserted": "\(result.rowsUpserted)",
+                "ms": "\(result.milliseconds)",
+            ])
+        return result
+    }
+}

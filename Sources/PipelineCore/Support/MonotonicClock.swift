@@ -1,0 +1,14 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Milliseconds from a monotonic clock, for batch deadlines and rates that must not jump with wall time.
+public enum MonotonicClock {
+    public static func nowNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+
+    public static func nowMilliseconds() -> UInt64 { nowNanoseconds() / 1_000_000 }
+}

@@ -1,0 +1,164 @@
+import CLibPQ
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One blocking libpq connection, owned by one thread at a time.
+///
+/// It is deliberately synchronous: the loader and the rollup run their database work on a dedicated thread
+/// (see `BlockingWorker`), so a blocking `PQexec` never starves Swift's cooperative pool, and the code reads
+/// top-down like the SQL it runs. The handle is freed exactly once, in `deinit`.
+public final class PostgresConnection {
+    let handle: OpaquePointer
+    /// The password from the settings, if any, so it can be blotted out of every message libpq returns.
+    private let secret: String?
+
+    /// Opens a connection.
+    ///
+    /// - Parameter settings: a libpq connection string (`host=... dbname=...`) or URL
+    ///   (`postgresql://user:pw@host/db`); empty means libpq's own `PG*` environment variables decide.
+    ///   Unless the settings or `PGCONNECT_TIMEOUT` say otherwise, connecting gives up after 10 s, so an
+    ///   unreachable server is an error, never a hang.
+    public init(settings: String, applicationName: String = "purchase-stream") throws(PostgresError) {
+        let secret = Self.password(in: settings)
+        var keywords = ["application_name"]
+        var values = [applicationName]
+        if getenv("PGCONNECT_TIMEOUT") == nil {
+            keywords.append("connect_timeout")
+            values.append("10")
+        }
+        if !settings.isEmpty {
+            // expand_dbname: this first dbname is parsed as a full connection string/URL and its
+            // settings override the defaults above.
+            keywords.append("dbname")
+            values.append(settings)
+        }
+        let conn = withCStringArray(keywords) { k in
+            withCStringArray(values) { v in PQconnectdbParams(k, v, 1) }
+        }
+        guard let conn else {
+            throw PostgresError(.connectionFailed, message: "libpq could not allocate a connection")
+        }
+        if PQstatus(conn) != CONNECTION_OK {
+            let message = Self.redact(String(cString: PQerrorMessage(conn)), secret: secret)
+            PQfinish(conn)
+            throw PostgresError(.connectionFailed, message: message)
+        }
+        self.handle = conn
+        self.secret = secret
+    }
+
+    deinit { PQfinish(handle) }
+
+    /// Where this connection goes, without the password: safe for logs.
+    public var endpointDescription: String {
+        let host = PQhost(handle).map { String(cString: $0) } ?? "?"
+        let port = PQport(handle).map { String(cString: $0) } ?? "?"
+        let db = PQdb(handle).map { String(cString: $0) } ?? "?"
+        let user = PQuser(handle).map { String(cString: $0) } ?? "?"
+        return "\(user)@\(host):\(port)/\(db)"
+    }
+
+    /// Whether the socket is still usable; false after the server went away.
+    public var isHealthy: Bool { PQstatus(handle) == CONNECTION_OK }
+
+    /// Runs SQL with no parameters through the simple-query protocol, which accepts several statements
+    /// separated by semicolons (migrations are whole files). Never pass text built from input here.
+    @discardableResult
+    public func execute(script sql: String) throws(PostgresError) -> PostgresResult {
+        let result = PQexec(handle, sql)
+        return try check(result)
+    }
+
+    /// Runs one statement with bound parameters (text format; nil is SQL NULL).
+    ///
+    /// This is the only way values reach SQL here: they are never spliced into the statement text.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [String?] = []) throws(PostgresError) -> PostgresResult {
+        let result: OpaquePointer? = withOptionalCStringArray(parameters) { params in
+            PQexecParams(handle, sql, Int32(parameters.count), nil, params, nil, nil, 0)
+        }
+        return try check(result)
+    }
+
+    /// Turns a libpq result into a `PostgresResult` or a thrown error, freeing it on failure.
+    func check(_ result: OpaquePointer?) throws(PostgresError) -> PostgresResult {
+        guard let result else { throw lastError(.statementFailed) }
+        switch PQresultStatus(result) {
+        case PGRES_COMMAND_OK, PGRES_TUPLES_OK, PGRES_EMPTY_QUERY, PGRES_COPY_IN:
+            return PostgresResult(result)
+        default:
+            let error = errorFrom(result)
+            PQclear(result)
+            throw error
+        }
+    }
+
+    func errorFrom(_ result: OpaquePointer) -> PostgresError {
+        let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        let message = Self.redact(String(cString: PQresultErrorMessage(result)), secret: secret)
+        let code: PostgresError.Code = PQstatus(handle) == CONNECTION_OK ? .statementFailed : .connectionLost
+        return PostgresError(code, message: message, sqlState: sqlState)
+    }
+
+    func lastError(_ code: PostgresError.Code) -> PostgresError {
+        let message = Self.redact(String(cString: PQerrorMessage(handle)), secret: secret)
+        return PostgresError(PQstatus(handle) == CONNECTION_OK ? code : .connectionLost, message: message)
+    }
+
+    /// The password a connection string or URL carries, found with libpq's own parser.
+    static func password(in settings: String) -> String? {
+        guard !settings.isEmpty, let options = PQconninfoParse(settings, nil) else { return nil }
+        defer { PQconninfoFree(options) }
+        var option = options
+        while let keyword = option.pointee.keyword {
+            if String(cString: keyword) == "password", let value = option.pointee.val {
+                let password = String(cString: value)
+                return password.isEmpty ? nil : password
+            }
+            option += 1
+        }
+        return nil
+    }
+
+    static func redact(_ message: String, secret: String?) -> String {
+        guard let secret, !secret.isEmpty else { return message }
+        return message.replacing(secret, with: "***")
+    }
+
+    /// Checks that connection settings parse, without connecting, so a malformed `DATABASE_URL` is a clear
+    /// startup error. libpq's parse message names the bad part; the password is removed from it.
+    public static func validate(settings: String) throws(PostgresError) {
+        guard !settings.isEmpty else { return }
+        var errorMessage: UnsafeMutablePointer<CChar>?
+        guard let options = PQconninfoParse(settings, &errorMessage) else {
+            let message = errorMessage.map { String(cString: $0) } ?? "cannot parse the connection settings"
+            if let errorMessage { PQfreemem(errorMessage) }
+            throw PostgresError(.invalidSettings, message: redactAny(message, settings: settings))
+        }
+        PQconninfoFree(options)
+    }
+
+    /// Best effort for settings that do not parse: blank out anything between `:` and `@` of a URL.
+    private static func redactAny(_ message: String, settings: String) -> String {
+        guard let at = settings.lastIndex(of: "@"), let scheme = settings.firstRange(of: "://") else { return message }
+        let userInfo = settings[scheme.upperBound..<at]
+        guard let colon = userInfo.firstIndex(of: ":") else { return message }
+        let password = String(userInfo[userInfo.index(after: colon)...])
+        return redact(message, secret: password)
+    }
+}
+
+/// Runs `body` with a NULL-terminated `const char *const *` view of `strings`.
+func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
+    let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
+    defer { duplicates.forEach { free($0) } }
+    return duplicates.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+/// Like `withCStringArray`, with nil kept as a NULL entry (SQL NULL for libpq parameters), not terminated.
+func withOptionalCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
+    let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { duplicates.forEach { free($0) } }
+    return duplicates.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
+}

@@ -1,0 +1,63 @@
+import CLibPQ
+
+/// Every failure from libpq, carried as one Swift error so callers can tell a lost connection (retry) from a
+/// rejected statement (a bug or bad data) without parsing text.
+///
+/// The message is libpq's or the server's own, with any password from the connection settings blotted out
+/// before it is stored, so printing an error can never leak a secret.
+public struct PostgresError: Error, CustomStringConvertible, Sendable {
+    /// What kind of failure; extensible, so new cases never break callers' `switch`es.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        let name: String
+        public var description: String { name }
+
+        /// The connection could not be opened (wrong host, port, password, database...).
+        public static let connectionFailed = Code(name: "connection failed")
+        /// The connection broke while in use; retrying on a new connection is sound.
+        public static let connectionLost = Code(name: "connection lost")
+        /// The server rejected a statement; `sqlState` says why.
+        public static let statementFailed = Code(name: "statement failed")
+        /// A COPY could not be started, fed or finished.
+        public static let copyFailed = Code(name: "copy failed")
+        /// The connection settings themselves do not parse.
+        public static let invalidSettings = Code(name: "invalid connection settings")
+    }
+
+    public let code: Code
+    /// The SQLSTATE the server reported (`23505` unique violation...), if any.
+    public let sqlState: String?
+    /// libpq's or the server's message, secrets removed.
+    public let message: String
+    public let file: String
+    public let line: Int
+
+    public init(_ code: Code, message: String, sqlState: String? = nil, file: String = #fileID, line: Int = #line) {
+        self.code = code
+        self.message = message.trimmingTrailingWhitespace()
+        self.sqlState = sqlState
+        self.file = file
+        self.line = line
+    }
+
+    /// A connection that broke mid-statement is worth a retry; a statement the server refused is not,
+    /// except for serialization failures and deadlocks, which are by definition transient.
+    public var isRetriable: Bool {
+        if code == .connectionLost || code == .connectionFailed { return true }
+        guard let sqlState else { return false }
+        return sqlState == "40001" || sqlState == "40P01" || sqlState.hasPrefix("08") || sqlState == "57P01"
+            || sqlState == "57P02" || sqlState == "57P03"
+    }
+
+    public var description: String {
+        if let sqlState { return "postgres \(code): \(message) (SQLSTATE \(sqlState))" }
+        return "postgres \(code): \(message)"
+    }
+}
+
+extension String {
+    func trimmingTrailingWhitespace() -> String {
+        var s = Substring(self)
+        while let last = s.last, last.isWhitespace { s = s.dropLast() }
+        return String(s)
+    }
+}

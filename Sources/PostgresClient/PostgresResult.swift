@@ -1,0 +1,29 @@
+import CLibPQ
+
+/// The rows a statement returned, in libpq's text format, freed when the last reference goes.
+public final class PostgresResult {
+    let handle: OpaquePointer
+
+    init(_ handle: OpaquePointer) { self.handle = handle }
+    deinit { PQclear(handle) }
+
+    public var rowCount: Int { Int(PQntuples(handle)) }
+    public var columnCount: Int { Int(PQnfields(handle)) }
+
+    /// Rows a command touched (`INSERT`, `UPDATE`, `DELETE`, `COPY`), from the command tag.
+    public var affectedRows: Int { Int(String(cString: PQcmdTuples(handle))) ?? 0 }
+
+    /// The text of one cell; nil for SQL NULL.
+    public subscript(row: Int, column: Int) -> String? {
+        guard PQgetisnull(handle, Int32(row), Int32(column)) == 0 else { return nil }
+        return String(cString: PQgetvalue(handle, Int32(row), Int32(column)))
+    }
+
+    /// All cells as text, row by row; for small results.
+    public var rows: [[String?]] {
+        (0..<rowCount).map { row in (0..<columnCount).map { self[row, $0] } }
+    }
+
+    /// The first cell, for `SELECT count(*)`-style statements.
+    public var scalar: String? { rowCount > 0 && columnCount > 0 ? self[0, 0] : nil }
+}

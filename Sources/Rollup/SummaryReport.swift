@@ -1,0 +1,85 @@
+import PipelineCore
+import PostgresClient
+
+/// The demo's view of the result: what the original dashboard showed (amount by country for the latest
+/// complete windows) and the check that the summary equals a recompute from the raw rows, to the cent.
+struct SummaryReport {
+    let db: PostgresConnection
+
+    /// Prints the report; returns false when a totals check fails.
+    func print(windows: Int, countries: Int, expectAmount: String?) throws -> Bool {
+        let rows = try db.query(
+            """
+            with latest as (
+                select distinct window_start from purchase_summary
+                where window_end <= now()
+                order by window_start desc
+                limit $1
+            ),
+            ranked as (
+                select s.*, row_number() over (partition by s.window_start order by s.total_amount desc) as rank
+                from purchase_summary as s
+                join latest using (window_start)
+            )
+            select to_char(window_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),
+                   to_char(window_end at time zone 'UTC', 'HH24:MI'),
+                   country, purchase_count, item_count, total_amount
+            from ranked
+            where rank <= $2
+            order by window_start desc, total_amount desc, country
+            """, [String(windows), String(countries)]
+        ).rows
+        Swift.print("Purchase amount by country, latest \(windows) complete windows (UTC):")
+        Swift.print(pad("window", 24) + pad("country", 9) + pad("purchases", 11, right: true) + pad("items", 9, right: true) + pad("amount", 16, right: true))
+        var lastWindow = ""
+        for row in rows {
+            let window = "\(row[0]!)–\(row[1]!)"
+            Swift.print(
+                pad(window == lastWindow ? "" : window, 24) + pad(row[2]!, 9) + pad(row[3]!, 11, right: true)
+                    + pad(row[4]!, 9, right: true) + pad(row[5]!, 16, right: true))
+            lastWindow = window
+        }
+        if rows.isEmpty { Swift.print("(no complete windows yet)") }
+
+        let check = try db.query(
+            """
+            with summary as (
+                select coalesce(sum(purchase_count), 0) as purchases, coalesce(sum(item_count), 0) as items,
+                       coalesce(sum(total_amount), 0) as amount
+                from purchase_summary
+            ),
+            deduplicated as (
+                select distinct on (purchase_id) purchase_id, quantity, amount
+                from staging_purchases
+                order by purchase_id, created_at, kafka_topic, kafka_partition, kafka_offset
+            ),
+            recomputed as (
+                select count(*) as purchases, coalesce(sum(quantity), 0) as items, coalesce(sum(amount), 0) as amount
+                from deduplicated
+            )
+            select s.purchases, s.items, s.amount::text, r.purchases, r.items, r.amount::text,
+                   (select count(*) from staging_purchases), (select count(*) from dead_letters),
+                   (select count(*) from ingest_ledger)
+            from summary s, recomputed r
+            """
+        ).rows[0]
+        let summaryMatches = check[0] == check[3] && check[1] == check[4] && check[2] == check[5]
+        Swift.print("")
+        Swift.print("raw rows \(check[6]!), dead letters \(check[7]!), unrolled ledger minutes \(check[8]!)")
+        Swift.print("purchase_summary: \(check[0]!) purchases, \(check[1]!) items, amount \(check[2]!)")
+        Swift.print("recomputed from deduplicated raw rows: \(check[3]!) purchases, \(check[4]!) items, amount \(check[5]!)")
+        var ok = summaryMatches
+        Swift.print("totals check (summary = recompute): \(summaryMatches ? "OK" : "MISMATCH")")
+        if let expectAmount {
+            let matches = Money(expectAmount) != nil && Money(expectAmount) == Money(check[2]!)
+            Swift.print("totals check (summary = generator's valid amount \(expectAmount)): \(matches ? "OK" : "MISMATCH")")
+            ok = ok && matches
+        }
+        return ok
+    }
+
+    private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
+        let fill = String(repeating: " ", count: max(0, width - s.count))
+        return right ? fill + s + "  " : s + fill
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the pipeline builds and runs with, if any is missing (needs root or sudo).
+set -euo pipefail
+need=()
+pkg-config --exists rdkafka 2>/dev/null && [ -f /usr/include/librdkafka/rdkafka_mock.h ] || need+=(librdkafka-dev)
+pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "installing ${need[*]}" >&2
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null

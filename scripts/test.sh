@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test suite: unit and integration tests (real Postgres, real Kafka-protocol broker), then the
+# command-line end-to-end check against the dev broker process. This is what `make test` and CI run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-deps.sh
+swift build --build-tests
+export BIN_DIR=.build/debug
+trap 'scripts/services.sh down' EXIT
+eval "$(scripts/services.sh up)"
+swift test --skip-build
+CONFIG=debug DEMO_EVENTS=60000 scripts/e2e.sh
