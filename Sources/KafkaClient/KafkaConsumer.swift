@@ -129,13 +129,24 @@ public final class KafkaConsumer {
         return try Metadata.partitionCount(handle: handle, topicHandle: rkt, topic: topic, timeout: timeoutMilliseconds)
     }
 
-    /// Moves an assigned partition's read position, e.g. past a retention gap the owner chose to accept.
-    public func seek(_ tp: TopicPartition, to offset: Int64, timeoutMilliseconds: Int32) throws(KafkaError) {
-        let list = rd_kafka_topic_partition_list_new(1)
+    /// Restarts the given assigned partitions at the given offsets (`RD_KAFKA_OFFSET_BEGINNING`, -2, for the
+    /// start), e.g. after a fence or past a retention gap the owner chose to accept.
+    ///
+    /// It re-assigns rather than seeks: after an `auto.offset.reset=error` event librdkafka 2.0.2 leaves the
+    /// partition's fetcher stopped, and a seek does not restart it. With the eager protocol `positions` must
+    /// hold the whole assignment, since an assign replaces it.
+    public func reposition(_ positions: [TopicPartition: Int64]) throws(KafkaError) {
+        let list = rd_kafka_topic_partition_list_new(Int32(positions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
-        rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
-        if let error = rd_kafka_seek_partitions(handle, list, timeoutMilliseconds) {
-            throw KafkaError(consuming: error)
+        for (tp, offset) in positions.sorted(by: { $0.key < $1.key }) {
+            rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
+        }
+        if String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE" {
+            if let error = rd_kafka_incremental_unassign(handle, list) { throw KafkaError(consuming: error) }
+            if let error = rd_kafka_incremental_assign(handle, list) { throw KafkaError(consuming: error) }
+        } else {
+            let err = rd_kafka_assign(handle, list)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
         }
     }
 

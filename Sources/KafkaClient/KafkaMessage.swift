@@ -11,6 +11,15 @@ public struct KafkaMessage {
     /// nil for a null value (a tombstone); an empty value is an empty buffer.
     public let value: UnsafeRawBufferPointer?
 
+    /// For tests and benchmarks that feed the loader's batch code without a broker.
+    public init(topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.key = key
+        self.value = value
+    }
+
     public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }
 

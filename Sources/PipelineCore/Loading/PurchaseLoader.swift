@@ -171,14 +171,21 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
 
     /// After a fence: forget local positions and restart every assigned partition from the database.
     private func resynchronize() throws {
-        let partitions = Array(expected.keys)
-        let stored = try offsets.read(db, partitions: partitions)
+        let stored = try offsets.read(db, partitions: Array(expected.keys))
         endReached.removeAll()
-        for partition in partitions {
-            expected[partition] = stored[partition] ?? OffsetStore.none
-            let tp = TopicPartition(topic: configuration.topic, partition: partition)
-            try consumer.seek(tp, to: stored[partition] ?? -2, timeoutMilliseconds: 10_000)  // -2: beginning
+        for partition in expected.keys { expected[partition] = stored[partition] ?? OffsetStore.none }
+        try repositionAll()
+    }
+
+    /// Restarts every assigned partition at its expected offset (the beginning where none is stored).
+    /// Only valid with no batch open, since the batch's positions are dropped.
+    private func repositionAll() throws {
+        var positions: [TopicPartition: Int64] = [:]
+        for (partition, offset) in expected {
+            positions[TopicPartition(topic: configuration.topic, partition: partition)] =
+                offset == OffsetStore.none ? Int64(-2) : offset
         }
+        try consumer.reposition(positions)
     }
 
     /// A stored offset fell off the broker. Never skip silently: stop, or record the gap and move on.
@@ -206,7 +213,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             }
         }
         expected[tp.partition] = marks.low
-        try consumer.seek(tp, to: marks.low, timeoutMilliseconds: 10_000)
+        try repositionAll()
         logger.warning(
             "partition \(tp): skipped \(missing) messages deleted by retention (offsets \(from)..<\(marks.low)); recorded in loader_offset_gaps")
     }

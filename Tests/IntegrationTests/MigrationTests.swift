@@ -1,0 +1,72 @@
+import Foundation
+import PostgresClient
+import Testing
+
+@testable import PipelineCore
+
+@Suite(.serialized) struct MigrationTests {
+    @Test func appliesOnceInOrderWithChecksums() throws {
+        let db = try TestDatabase(migrate: false)
+        let migrator = Migrator(directory: TestEnvironment.migrations, logger: TestEnvironment.logger)
+        let applied = try migrator.migrate(try db.connect())
+        #expect(applied.map(\.version) == [1])
+        #expect(try migrator.migrate(try db.connect()).isEmpty)
+        let checksum = try db.scalar("select checksum from schema_migrations where version = 1")
+        #expect(checksum?.count == 32)
+        #expect(try db.count("select count(*) from pg_tables where tablename in ('staging_purchases', 'loader_offsets', 'dead_letters', 'purchase_summary', 'ingest_ledger')") == 5)
+        // The staging table is partitioned by range with a default partition.
+        #expect(try db.scalar("select partstrat from pg_partitioned_table where partrelid = 'staging_purchases'::regclass") == "r")
+        #expect(try db.count("select count(*) from pg_inherits where inhparent = 'staging_purchases'::regclass") >= 38)
+    }
+
+    @Test func refusesAChangedOrMissingFile() throws {
+        let db = try TestDatabase(migrate: false)
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let migrator = Migrator(directory: directory, logger: TestEnvironment.logger)
+        try migrator.migrate(try db.connect())
+
+        let file = directory + "/V001__initial_schema.sql"
+        let original = try String(contentsOfFile: file, encoding: .utf8)
+        try (original + "\n-- edited\n").write(toFile: file, atomically: true, encoding: .utf8)
+        let changed = #expect(throws: PipelineError.self) { try migrator.migrate(try db.connect()) }
+        #expect(changed?.message.contains("V001__initial_schema.sql changed after it was applied") == true)
+
+        try FileManager.default.removeItem(atPath: file)
+        let missing = #expect(throws: PipelineError.self) { try migrator.migrate(try db.connect()) }
+        #expect(missing?.message.contains("missing") == true)
+    }
+
+    @Test func appliesANewFileAndRollsBackAFailingOne() throws {
+        let db = try TestDatabase(migrate: false)
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let migrator = Migrator(directory: directory, logger: TestEnvironment.logger)
+        try migrator.migrate(try db.connect())
+        try "create table broken_half (id int); select 1/0;".write(toFile: directory + "/V002__broken.sql", atomically: true, encoding: .utf8)
+        #expect(throws: PipelineError.self) { try migrator.migrate(try db.connect()) }
+        #expect(try db.scalar("select to_regclass('broken_half')::text") == nil)
+        #expect(try db.count("select count(*) from schema_migrations") == 1)
+        try "create table fixed (id int);".write(toFile: directory + "/V002__broken.sql", atomically: true, encoding: .utf8)
+        #expect(try migrator.migrate(try db.connect()).map(\.name) == ["V002__broken.sql"])
+    }
+
+    @Test func waitsForTheLockAndGivesUp() throws {
+        let db = try TestDatabase(migrate: false)
+        let holder = try db.connect()
+        try holder.query("select pg_advisory_lock(hashtext($1))", [Migrator.lockKey])
+        var migrator = Migrator(directory: TestEnvironment.migrations, logger: TestEnvironment.logger)
+        migrator.lockTimeoutMilliseconds = 600
+        let error = #expect(throws: PipelineError.self) { try migrator.migrate(try db.connect()) }
+        #expect(error?.message.contains("holds the migration lock") == true)
+        #expect(try db.count("select count(*) from pg_tables where tablename = 'staging_purchases'") == 0)
+        try holder.query("select pg_advisory_unlock(hashtext($1))", [Migrator.lockKey])
+        #expect(try migrator.migrate(try db.connect()).count == 1)
+    }
+
+    func copyOfMigrations() throws -> String {
+        let directory = NSTemporaryDirectory() + "migrations-" + UUID().uuidString
+        try FileManager.default.copyItem(atPath: TestEnvironment.migrations, toPath: directory)
+        return directory
+    }
+}

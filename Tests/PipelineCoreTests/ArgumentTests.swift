@@ -1,0 +1,29 @@
+import Testing
+
+@testable import PipelineCore
+
+@Suite struct ArgumentTests {
+    @Test func parsesDurations() {
+        #expect(DurationArgument(argument: "500ms")?.milliseconds == 500)
+        #expect(DurationArgument(argument: "30s")?.milliseconds == 30_000)
+        #expect(DurationArgument(argument: "5m")?.milliseconds == 300_000)
+        #expect(DurationArgument(argument: "2h")?.milliseconds == 7_200_000)
+        #expect(DurationArgument(argument: "1.5")?.milliseconds == 1_500)
+        #expect(DurationArgument(argument: "soon") == nil)
+        #expect(DurationArgument(argument: "-1s") == nil)
+    }
+
+    @Test func parsesRates() {
+        #expect(RateArgument(argument: "unlimited")?.perSecond == nil)
+        #expect(RateArgument(argument: "2500")?.perSecond == 2_500)
+        #expect(RateArgument(argument: "fast") == nil)
+    }
+
+    @Test func parsesMigrationNames() {
+        #expect(MigrationFile.version(of: "V001__initial_schema.sql") == 1)
+        #expect(MigrationFile.version(of: "V12__x.sql") == 12)
+        #expect(MigrationFile.version(of: "v1__x.sql") == nil)
+        #expect(MigrationFile.version(of: "V1_x.sql") == nil)
+        #expect(MigrationFile.version(of: "V__x.sql") == nil)
+    }
+}
