@@ -12,7 +12,9 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         init(_ err: rd_kafka_resp_err_t) { self.rawValue = err.rawValue }
 
         /// librdkafka's name for the code, e.g. `_TRANSPORT` or `OFFSET_OUT_OF_RANGE`.
-        public var description: String { String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue))) }
+        public var description: String {
+            rawValue == Code.configuration.rawValue ? "configuration" : String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue)))
+        }
 
         public static let configuration = Code(rawValue: -10_000)
         public static let timedOut = Code(RD_KAFKA_RESP_ERR__TIMED_OUT)
