@@ -40,8 +40,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
         let logger = log.bootstrap(label: "dev-broker")
         let topic = self.topic ?? Environment.value("KAFKA_TOPIC") ?? "purchases"
         let (partitions, brokers, bootstrapFile) = (self.partitions, self.brokers, self.bootstrapFile)
-        do {
-            try await BlockingService.runMain(name: "dev-broker", logger: logger) { stop in
+        await BlockingService.runCommand("dev-broker", logger: logger) { stop in
                 let cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
                 try cluster.createTopic(topic, partitions: partitions)
                 if let bootstrapFile {
@@ -52,9 +51,6 @@ struct DevBrokerCommand: AsyncParsableCommand {
                 logger.info("mock cluster up", metadata: ["bootstrap": "\(cluster.bootstrapServers)", "topic": "\(topic)", "partitions": "\(partitions)"])
                 while !stop.isStopped { usleep(100_000) }
                 logger.info("mock cluster stopping")
-            }
-        } catch {
-            ExitMessage.fail("dev-broker", error)
         }
     }
 }

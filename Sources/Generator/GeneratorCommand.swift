@@ -2,7 +2,6 @@ import Foundation
 import ArgumentParser
 import Logging
 import PipelineCore
-import Synchronization
 
 /// `generator`: simulated purchases into Kafka.
 @main
@@ -74,18 +73,10 @@ struct GeneratorCommand: AsyncParsableCommand {
         configuration.invalidFraction = invalidFraction
         configuration.backfillMilliseconds = backfill?.milliseconds
         let (kafkaConfiguration, topic) = (kafka.configuration, kafka.topic)
-        let result = Mutex(GeneratorSummary())
-        do {
-            try await BlockingService.runMain(name: "generator", logger: logger) { [configuration] stop in
-                let generator = PurchaseGenerator(
-                    configuration: configuration, kafka: kafkaConfiguration, topic: topic, logger: logger)
-                let summary = try generator.run(stop: stop)
-                result.withLock { $0 = summary }
-            }
-        } catch {
-            ExitMessage.fail("generator", error)
+        let summary = await BlockingService.runCommand("generator", logger: logger) { [configuration] stop in
+            try PurchaseGenerator(configuration: configuration, kafka: kafkaConfiguration, topic: topic, logger: logger)
+                .run(stop: stop)
         }
-        let summary = result.withLock { $0 }
         let rate = summary.seconds > 0 ? Int(Double(summary.messages) / summary.seconds) : 0
         print(
             "generator: \(summary.messages) messages (\(summary.bytes) bytes) in \(String(format: "%.1f", summary.seconds)) s, "

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Logging
 import PipelineCore
-import Synchronization
 
 /// `loader`: Kafka → partitioned Postgres staging table, exactly once.
 @main
@@ -50,18 +49,10 @@ struct LoaderCommand: AsyncParsableCommand {
         configuration.untilCaughtUp = untilCaughtUp
         configuration.onGap = onGap
         let (kafkaConfiguration, settings) = (kafka.configuration, database.settings)
-        let result = Mutex(LoaderStatistics())
-        do {
-            try await BlockingService.runMain(name: "loader", logger: logger) { [configuration] stop in
-                let loader = PurchaseLoader(
-                    configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger)
-                let statistics = try loader.run(stop: stop)
-                result.withLock { $0 = statistics }
-            }
-        } catch {
-            ExitMessage.fail("loader", error)
+        let s = await BlockingService.runCommand("loader", logger: logger) { [configuration] stop in
+            try PurchaseLoader(configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger)
+                .run(stop: stop)
         }
-        let s = result.withLock { $0 }
         print("loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount)")
     }
 }

@@ -83,8 +83,7 @@ extension RollupCommand {
             } catch {
                 ExitMessage.fail("rollup run", error)
             }
-            do {
-                try await BlockingService.runMain(name: "rollup", logger: logger) { stop in
+            await BlockingService.runCommand("rollup run", logger: logger) { stop in
                     var runner = RollupRunner(models: models, logger: logger)
                     runner.windowSize = windowSize
                     runner.full = full
@@ -110,9 +109,6 @@ extension RollupCommand {
                             logger.warning("rollup pass failed, retrying next tick: \(error)")
                         }
                     }
-                }
-            } catch {
-                ExitMessage.fail("rollup run", error)
             }
         }
     }

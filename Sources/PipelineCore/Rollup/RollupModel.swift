@@ -1,5 +1,3 @@
-import Foundation
-
 /// One analyst-edited SQL file from `sql/`: a single statement that reads `rollup_touched` and `$1` (the
 /// window size) and upserts its table. Loaded at run time, so changing a model needs no rebuild.
 public struct RollupModel: Sendable {
@@ -8,18 +6,7 @@ public struct RollupModel: Sendable {
 
     /// Reads every `*.sql` in `directory`, in name order (a model that depends on another sorts after it).
     public static func load(from directory: String) throws -> [RollupModel] {
-        let names: [String]
-        do {
-            names = try FileManager.default.contentsOfDirectory(atPath: directory)
-        } catch {
-            throw PipelineError("cannot read the rollup SQL directory \(directory): \(error.localizedDescription)")
-        }
-        let models = try names.sorted().filter { $0.hasSuffix(".sql") && !$0.hasPrefix(".") }.map { name in
-            guard let sql = try? String(contentsOfFile: directory + "/" + name, encoding: .utf8) else {
-                throw PipelineError("cannot read rollup SQL \(directory)/\(name)")
-            }
-            return RollupModel(name: name, sql: sql)
-        }
+        let models = try SQLDirectory.files(in: directory, what: "rollup SQL").map { RollupModel(name: $0.name, sql: $0.text) }
         guard !models.isEmpty else { throw PipelineError("no .sql files in \(directory)") }
         return models
     }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import ServiceLifecycle
 import UnixSignals
 
@@ -20,6 +21,26 @@ public struct BlockingService: Service {
         } onGracefulShutdown: {
             stop.stop()
         }
+    }
+
+    /// Runs `body` as the process's only service and returns what it returned; on failure prints the one-line
+    /// error and exits 1 (`ExitMessage`). SIGTERM and SIGINT stop it gracefully.
+    public static func runCommand<T: Sendable>(
+        _ command: String, logger: Logger, _ body: @escaping @Sendable (StopSignal) throws -> T
+    ) async -> T {
+        let result = Mutex<T?>(nil)
+        do {
+            try await runMain(name: command, logger: logger) { stop in
+                let value = try body(stop)
+                result.withLock { $0 = value }
+            }
+        } catch {
+            ExitMessage.fail(command, error)
+        }
+        guard let value = result.withLock({ $0 }) else {
+            ExitMessage.fail(command, PipelineError("stopped before it finished"))
+        }
+        return value
     }
 
     /// Runs `body` as the process's only service, stopping gracefully on SIGTERM or SIGINT.
