@@ -1,11 +1,17 @@
 # The commands people run. See README.md.
-.PHONY: demo test build release up down clean
+.PHONY: demo test bench build release up down clean
 
 demo:            ## Run the whole pipeline on the embedded default and print the result
 	scripts/demo.sh
 
 test:            ## Unit + integration tests against a private Postgres and the dev broker
 	scripts/test.sh
+
+bench:           ## End-to-end benchmarks against psql \copy and kcat (release build); prints a table
+	WITH_BENCH_TOOLS=1 scripts/ensure-deps.sh
+	swift build -c release
+	BIN_DIR=.build/release scripts/services.sh up >/dev/null
+	python3 scripts/bench.py $(BENCH_ARGS)
 
 build:
 	swift build

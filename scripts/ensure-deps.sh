@@ -6,6 +6,10 @@ pkg-config --exists rdkafka 2>/dev/null && [ -f /usr/include/librdkafka/rdkafka_
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+if [ "${WITH_BENCH_TOOLS:-}" = 1 ]; then
+  command -v kcat >/dev/null 2>&1 || need+=(kcat)
+  [ -x /usr/bin/time ] || need+=(time)
+fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing ${need[*]}" >&2
 sudo=""

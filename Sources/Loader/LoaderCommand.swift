@@ -1,3 +1,4 @@
+import Foundation
 import ArgumentParser
 import Logging
 import PipelineCore
@@ -53,7 +54,11 @@ struct LoaderCommand: AsyncParsableCommand {
             try PurchaseLoader(configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger)
                 .run(stop: stop)
         }
-        print("loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount)")
+        let rate = s.loadSeconds > 0 ? Int(Double(s.rows + s.deadLetters) / s.loadSeconds) : 0
+        print(
+            "loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount); "
+                + "loaded in \(String(format: "%.2f", s.loadSeconds)) s (\(rate) msg/s) after joining the group in "
+                + "\(String(format: "%.2f", s.joinSeconds)) s")
     }
 }
 

@@ -7,10 +7,17 @@ extension PostgresConnection {
         do {
             value = try body(self)
         } catch {
-            if isHealthy { _ = try? execute(script: "rollback") }
+            rollbackQuietly()
             throw error
         }
         try execute(script: "commit")
         return value
+    }
+
+    /// Ends whatever is in progress (a COPY, a transaction) without committing it; used on error paths,
+    /// where the original error is the one worth reporting.
+    public func rollbackQuietly() {
+        abortCopy()
+        if isHealthy { _ = try? execute(script: "rollback") }
     }
 }

@@ -10,6 +10,8 @@ import Glibc
 /// top-down like the SQL it runs. The handle is freed exactly once, in `deinit`.
 public final class PostgresConnection {
     let handle: OpaquePointer
+    /// Whether a COPY FROM STDIN is in progress (no other statement may run until it ends).
+    public internal(set) var isCopying = false
     /// The password from the settings, if any, so it can be blotted out of every message libpq returns.
     private let secret: String?
 

@@ -130,7 +130,7 @@ import Testing
         try loader.load(id: 1, [(event, partition: 0, offset: 0)], into: connection)
         // Another loader took partition 0 over and moved it to 5; this one still expects 1.
         try connection.query("update loader_offsets set next_offset = 5 where partition = 0")
-        let stale = loader.batch(id: 2, [(factory.purchase(at: "2026-11-24T10:00:01Z"), partition: 0, offset: 1)])
+        var stale = loader.batch(id: 2, [(factory.purchase(at: "2026-11-24T10:00:01Z"), partition: 0, offset: 1)])
         try connection.execute(script: "begin")
         let committed = try stale.write(to: connection, groupID: "zombie", offsets: OffsetStore(topic: "purchases", groupID: "zombie"), expected: [0: 1])
         try connection.execute(script: "rollback")

@@ -149,13 +149,12 @@ struct DirectLoader {
                 batch.add(event, from: KafkaMessage(topic: topic, partition: partition, offset: offset, key: nil, value: value))
             }
         }
-        batch.purchases.finish()
-        batch.deadLetters.finish()
         return batch
     }
 
     /// Writes inside the caller's open transaction; the caller commits.
     func write(_ batch: LoadBatch, to db: PostgresConnection, expected: [Int32: Int64] = [:]) throws {
+        var batch = batch
         let ok = try batch.write(to: db, groupID: "test", offsets: OffsetStore(topic: topic, groupID: "test"), expected: expected)
         #expect(ok)
     }

@@ -26,6 +26,9 @@ public struct BinaryCopyEncoder: Sendable {
 
     public var isEmpty: Bool { rowCount == 0 }
 
+    /// Forgets the bytes already sent (the row count stays), so a long stream is sent in parts.
+    public mutating func removeAllBytes() { buffer.removeAll(keepingCapacity: true) }
+
     mutating func appendRaw(_ value: some FixedWidthInteger) {
         withUnsafeBytes(of: value.bigEndian) { buffer.append(contentsOf: $0) }
     }

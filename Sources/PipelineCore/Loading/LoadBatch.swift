@@ -4,15 +4,22 @@ import PostgresClient
 /// Everything one loader transaction will write, accumulated message by message.
 ///
 /// Rows are encoded into binary COPY as they arrive, so a message's bytes are touched once and no message
-/// is kept after its poll returns. Dropping a batch (a rebalance took its partitions, a fence tripped) is
-/// free: nothing reached the database.
+/// is kept after its poll returns. The valid rows are streamed to the server while the batch is still
+/// filling (`streamPurchases`), so Postgres ingests one part while the loader decodes the next; nothing is
+/// visible until the transaction commits, and dropping a batch (a rebalance took its partitions, a fence
+/// tripped) is a rollback.
 struct LoadBatch {
+    /// Stream the encoded rows once this many bytes are buffered. Default: 256 KiB.
+    static let streamThreshold = 1 << 18
+
     static let purchaseFieldCount: Int16 = 15
     static let deadLetterFieldCount: Int16 = 7
 
     let id: Int64
     let openedAt: UInt64
-    var purchases = BinaryCopyEncoder(reservingCapacity: 1 << 20)
+    var purchases = BinaryCopyEncoder(reservingCapacity: 2 * streamThreshold)
+    /// Whether the COPY into staging_purchases has been started on the connection.
+    private(set) var copyStarted = false
     var deadLetters = BinaryCopyEncoder()
     /// The next offset to load per partition once this batch commits.
     var nextOffsets: [Int32: Int64] = [:]
@@ -61,19 +68,29 @@ struct LoadBatch {
         nextOffsets[message.partition] = message.offset + 1
     }
 
-    /// Writes the batch inside the caller's transaction: lineage row, raw rows, dead letters, ledger minutes,
-    /// then the fenced offset advance. Returns false when the fence tripped; the caller must roll back.
-    /// The encoders must be finished.
-    func write(to db: PostgresConnection, groupID: String, offsets: OffsetStore, expected: [Int32: Int64]) throws -> Bool {
-        try db.query(
-            "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",
-            [String(id), groupID, String(purchases.rowCount), String(deadLetters.rowCount)])
-        if !purchases.isEmpty {
-            _ = try db.copyFrom("copy staging_purchases (\(Self.purchaseColumns)) from stdin (format binary)") {
-                try $0.write(purchases.buffer)
-            }
+    /// Sends the rows encoded so far into the COPY, starting it on first use. Call inside the batch's
+    /// transaction; between calls the connection may run nothing else.
+    mutating func streamPurchases(to db: PostgresConnection) throws {
+        if !copyStarted {
+            try db.beginCopy("copy staging_purchases (\(Self.purchaseColumns)) from stdin (format binary)")
+            copyStarted = true
+        }
+        try purchases.buffer.withUnsafeBytes { try db.putCopyData($0) }
+        purchases.removeAllBytes()
+    }
+
+    /// Writes the rest of the batch inside the caller's transaction: the last rows, dead letters, ledger
+    /// minutes, the lineage row, then the fenced offset advance. Returns false when the fence tripped; the
+    /// caller must roll back.
+    mutating func write(to db: PostgresConnection, groupID: String, offsets: OffsetStore, expected: [Int32: Int64]) throws -> Bool {
+        purchases.finish()
+        try streamPurchases(to: db)
+        let copied = try db.endCopy()
+        guard copied == purchases.rowCount else {
+            throw PipelineError("COPY stored \(copied) rows of batch \(id), expected \(purchases.rowCount)")
         }
         if !deadLetters.isEmpty {
+            deadLetters.finish()
             _ = try db.copyFrom("copy dead_letters (\(Self.deadLetterColumns)) from stdin (format binary)") {
                 try $0.write(deadLetters.buffer)
             }
@@ -83,6 +100,9 @@ struct LoadBatch {
                 "insert into ingest_ledger (load_batch_id, minute) select $1, to_timestamp(m) from unnest($2::bigint[]) m",
                 [String(id), OffsetStore.array(minutes.sorted())])
         }
+        try db.query(
+            "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",
+            [String(id), groupID, String(purchases.rowCount), String(deadLetters.rowCount)])
         return try offsets.advance(db, expected: expected, next: nextOffsets)
     }
 

@@ -35,6 +35,11 @@ public struct LoaderStatistics: Sendable, Equatable {
     /// Batches dropped because the database said another loader owns the partition now.
     public var fencedBatches = 0
     public var amount = Money(cents: 0)
+    /// Seconds from start to the first partition assignment: joining the group (about 3 s with librdkafka's
+    /// mock cluster, as with Kafka's default `group.initial.rebalance.delay.ms`).
+    public var joinSeconds = 0.0
+    /// Seconds from the first assignment to the end.
+    public var loadSeconds = 0.0
 
     public init() {}
 }

@@ -31,6 +31,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     public private(set) var statistics = LoaderStatistics()
     private var lastProgress = MonotonicClock.nowMilliseconds()
     private var rowsAtLastProgress = 0
+    private var firstAssignment: UInt64?
 
     public init(configuration: LoaderConfiguration, kafka: KafkaConfiguration, databaseSettings: String, logger: Logger) {
         self.configuration = configuration
@@ -43,6 +44,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     /// Loads until `stop` is signalled (or, with `untilCaughtUp`, until the topic is loaded up to where it
     /// was at start). The batch in progress is committed before returning.
     public func run(stop: StopSignal) throws -> LoaderStatistics {
+        let started = MonotonicClock.nowNanoseconds()
         db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
         logger.info("connected to postgres \(db.endpointDescription)")
         try ensurePartitions()
@@ -91,6 +93,10 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             reportProgress()
         }
         try commit()
+        let ended = MonotonicClock.nowNanoseconds()
+        let assigned = firstAssignment ?? ended
+        statistics.joinSeconds = Double(assigned - started) / 1e9
+        statistics.loadSeconds = Double(ended - assigned) / 1e9
         logger.info(
             "loader finished",
             metadata: [
@@ -115,12 +121,13 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 statistics.alreadyLoaded += 1
                 return
             }
-            if batch == nil { batch = LoadBatch(id: try nextBatchID()) }
+            if batch == nil { try openBatch() }
             do {
-                let purchase = try configuration.decoder.decode(message.value, now: .now())
+                let purchase = try configuration.decoder.decode(message.value, now: .coarseNow())
                 batch!.add(purchase, from: message)
-            } catch {
-                batch!.addDeadLetter(message, reason: error.reason)
+                if batch!.purchases.buffer.count >= LoadBatch.streamThreshold { try batch!.streamPurchases(to: db) }
+            } catch let failure as ValidationFailure {
+                batch!.addDeadLetter(message, reason: failure.reason)
             }
         case .partitionEnd(let tp, let nextOffset):
             endReached[tp.partition] = nextOffset
@@ -135,27 +142,34 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         }
     }
 
-    /// Commits the open batch, if any, in one transaction; drops it if the fence says another loader owns
-    /// one of its partitions now.
+    /// Starts a batch: a new id and a transaction its rows stream into as they arrive.
+    private func openBatch() throws {
+        let id = try nextBatchID()
+        try db.execute(script: "begin")
+        batch = LoadBatch(id: id)
+    }
+
+    /// Commits the open batch, if any; rolls it back if the fence says another loader owns one of its
+    /// partitions now. On any other error the transaction is rolled back and the error thrown.
     private func commit() throws {
         guard var batch else { return }
         self.batch = nil
-        batch.purchases.finish()
-        batch.deadLetters.finish()
-        let expectedNow = expected
         do {
-            try db.withTransaction { db in
-                guard try batch.write(to: db, groupID: configuration.groupID, offsets: offsets, expected: expectedNow) else {
-                    throw FenceTripped()
-                }
+            guard try batch.write(to: db, groupID: configuration.groupID, offsets: offsets, expected: expected) else {
+                throw FenceTripped()
             }
+            try db.execute(script: "commit")
         } catch is FenceTripped {
+            db.rollbackQuietly()
             statistics.fencedBatches += 1
             logger.warning(
                 "batch \(batch.id) dropped: another loader advanced one of its partitions; re-reading offsets",
                 metadata: ["partitions": "\(batch.nextOffsets.keys.sorted())"])
             try resynchronize()
             return
+        } catch {
+            db.rollbackQuietly()
+            throw error
         }
         for (partition, next) in batch.nextOffsets { expected[partition] = next }
         statistics.batches += 1
@@ -258,6 +272,8 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     // MARK: KafkaRebalanceHandler
 
     public func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64] {
+        // A cooperative rebalance can add partitions mid-batch; the connection is busy with its COPY.
+        try commit()
         let ours = partitions.filter { $0.topic == configuration.topic }.map(\.partition)
         let stored = try offsets.read(db, partitions: ours)
         var start: [TopicPartition: Int64] = [:]
@@ -266,6 +282,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             endReached[partition] = nil
             if let offset = stored[partition] { start[TopicPartition(topic: configuration.topic, partition: partition)] = offset }
         }
+        if firstAssignment == nil { firstAssignment = MonotonicClock.nowNanoseconds() }
         logger.info("assigned \(ours.count) partitions", metadata: ["partitions": "\(ours.sorted())"])
         return start
     }
@@ -274,8 +291,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         do {
             try commit()
         } catch {
-            // Nothing of the batch reached the database; the next owner loads it.
-            batch = nil
+            // Nothing of the batch was committed; the next owner loads it.
             logger.warning("batch abandoned at revocation: \(error)")
         }
         for tp in partitions where tp.topic == configuration.topic {

@@ -1,0 +1,198 @@
+#!/usr/bin/env python3
+"""End-to-end benchmarks, measured side by side in one run against references on the same machine.
+
+Run through `make bench` (which builds in release mode and starts the private services). Prints a table of
+medians over --reps repetitions and the ratios; never asserts a time.
+
+  loader     a topic holding N events -> all rows committed in staging_purchases, against
+             psql \\copy of exactly the same rows (CSV, and binary as the ceiling) into a freshly migrated
+             database
+  generator  N events into a fresh topic, against kcat producing the same JSON lines
+
+Settings: --events N (default 1,000,000), --reps R (default 3), --only loader,generator.
+"""
+import argparse
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, ".build", "release")
+LOCAL = os.path.join(ROOT, ".local", "bench")
+COLUMNS = ("purchase_id, user_id, product_id, category, country, quantity, unit_price, amount, currency, "
+           "payment_method, created_at, kafka_topic, kafka_partition, kafka_offset, load_batch_id")
+
+
+def run(args, env=None, capture=True, check=True):
+    result = subprocess.run(args, env=env, cwd=ROOT, text=True,
+                            stdout=subprocess.PIPE if capture else None,
+                            stderr=subprocess.PIPE if capture else None)
+    if check and result.returncode != 0:
+        sys.exit(f"bench: {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+    return result
+
+
+def services_env(restart_broker=False):
+    """Starts (or restarts the broker of) the private services and returns their environment."""
+    # 128 partitions: the mock cluster keeps about 5 MiB (some 16,000 of these events) per partition, and the
+    # user-id keys do not spread perfectly, so 64 partitions lost messages at 1 M events.
+    env = dict(os.environ, BIN_DIR=BIN, BROKER_PARTITIONS=os.environ.get("BROKER_PARTITIONS", "128"))
+    text = run(["scripts/services.sh", "restart-broker" if restart_broker else "up"], env=env).stdout
+    for name, value in re.findall(r"export (\w+)='([^']*)'", text):
+        env[name] = value
+    return env
+
+
+def database_url(env, name):
+    return re.sub(r"dbname=\S+", f"dbname={name}", env["DATABASE_URL"])
+
+
+def psql(env, db, *args):
+    return run(["psql", database_url(env, db), "-qAtX", "-v", "ON_ERROR_STOP=1", *args], env=env).stdout.strip()
+
+
+def fresh_database(env, name):
+    """Drops and recreates a database and applies the migrations."""
+    psql(env, "postgres", "-c", f"drop database if exists {name} with (force)")
+    psql(env, "postgres", "-c", f"create database {name}")
+    run([f"{BIN}/rollup", "migrate", "--log-level", "error", "--database-url", database_url(env, name)], env=env)
+
+
+def timed(args, env):
+    """Wall seconds and the child's peak RSS (MiB) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = run(args, env=env)
+    seconds = time.perf_counter() - start
+    return seconds, result, before
+
+
+def peak_rss_mib(args, env):
+    out = run(["/usr/bin/time", "-f", "%M", *args], env=env)
+    return int(out.stderr.strip().splitlines()[-1]) / 1024
+
+
+def median(values):
+    return statistics.median(values)
+
+
+def bench_loader(env, events, reps, rows_out):
+    print(f"== loader: {events:,} events in the topic", file=sys.stderr)
+    env = services_env(restart_broker=True)
+    run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "7",
+         "--backfill", "60m", "--log-level", "error"], env=env)
+
+    loader_times, load_times, join_times, rss = [], [], [], []
+    for rep in range(reps):
+        fresh_database(env, "bench_loader")
+        url = database_url(env, "bench_loader")
+        args = [f"{BIN}/loader", "--until-caught-up", "--group-id", f"bench-{rep}-{time.time_ns()}",
+                "--database-url", url, "--log-level", "error"]
+        start = time.perf_counter()
+        out = run(["/usr/bin/time", "-f", "%M", *args], env=env)
+        loader_times.append(time.perf_counter() - start)
+        rss.append(int(out.stderr.strip().splitlines()[-1]) / 1024)
+        phases = re.search(r"loaded in ([0-9.]+) s .* joining the group in ([0-9.]+) s", out.stdout)
+        load_times.append(float(phases.group(1)))
+        join_times.append(float(phases.group(2)))
+        loaded = int(psql(env, "bench_loader", "-c",
+                          "select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"))
+        distinct = int(psql(env, "bench_loader", "-c",
+                            "select count(distinct (kafka_partition, kafka_offset)) from staging_purchases"))
+        if loaded != events or distinct != events:
+            sys.exit(f"bench: loader loaded {loaded} rows ({distinct} distinct offsets) of {events}")
+        print(f"   loader rep {rep + 1}: {loader_times[-1]:.2f} s wall, {load_times[-1]:.2f} s loading after a "
+              f"{join_times[-1]:.2f} s group join, peak RSS {rss[-1]:.0f} MiB", file=sys.stderr)
+
+    os.makedirs(LOCAL, exist_ok=True)
+    csv = os.path.join(LOCAL, "rows.csv")
+    binary = os.path.join(LOCAL, "rows.bin")
+    psql(env, "bench_loader", "-c", f"\\copy (select {COLUMNS} from staging_purchases) to '{csv}' csv")
+    psql(env, "bench_loader", "-c", f"\\copy (select {COLUMNS} from staging_purchases) to '{binary}' (format binary)")
+
+    copy_csv, copy_binary = [], []
+    for rep in range(reps):
+        for path, fmt, sink in ((csv, "csv", copy_csv), (binary, "(format binary)", copy_binary)):
+            fresh_database(env, "bench_copy")
+            start = time.perf_counter()
+            psql(env, "bench_copy", "-c", f"\\copy staging_purchases ({COLUMNS}) from '{path}' {fmt}")
+            sink.append(time.perf_counter() - start)
+        print(f"   psql \\copy rep {rep + 1}: csv {copy_csv[-1]:.2f} s, binary {copy_binary[-1]:.2f} s", file=sys.stderr)
+
+    rows = events
+    wall = rows / median(loader_times)
+    loading = rows / median(load_times)
+    csv_rate = rows / median(copy_csv)
+    binary_rate = rows / median(copy_binary)
+    rows_out.append(("loader, process start to exit (rows/s)", wall, wall / csv_rate,
+                     f"vs psql csv; includes the consumer-group join, median {median(join_times):.1f} s"))
+    rows_out.append(("loader, from assignment to exit (rows/s)", loading, loading / csv_rate,
+                     "vs psql csv; Kafka -> committed rows, exactly once"))
+    rows_out.append(("psql \\copy csv, same rows (rows/s)", csv_rate, None, "reference: same rows, fresh database"))
+    rows_out.append(("psql \\copy binary, same rows (rows/s)", binary_rate, loading / binary_rate,
+                     "loader (from assignment) / psql binary: the ceiling"))
+    rows_out.append(("loader peak RSS (MiB)", median(rss), None, f"{events:,}-event backlog"))
+
+
+def bench_generator(env, events, reps, rows_out):
+    print(f"== generator: {events:,} events", file=sys.stderr)
+    generator_times, kcat_times = [], []
+    lines = os.path.join(LOCAL, "events.jsonl")
+    os.makedirs(LOCAL, exist_ok=True)
+    for rep in range(reps):
+        env = services_env(restart_broker=True)
+        start = time.perf_counter()
+        run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "7", "--log-level", "error"],
+            env=env)
+        generator_times.append(time.perf_counter() - start)
+        if rep == 0:
+            # The same JSON lines the generator produced, for kcat to send.
+            with open(lines, "w") as out:
+                subprocess.run(["kcat", "-C", "-b", env["KAFKA_BOOTSTRAP_SERVERS"], "-t", env["KAFKA_TOPIC"],
+                                "-e", "-q", "-f", "%s\n"], stdout=out, check=True)
+        env = services_env(restart_broker=True)
+        start = time.perf_counter()
+        run(["kcat", "-P", "-b", env["KAFKA_BOOTSTRAP_SERVERS"], "-t", env["KAFKA_TOPIC"], "-l",
+             "-X", "enable.idempotence=true", "-X", "acks=all", "-X", "linger.ms=5", lines], env=env)
+        kcat_times.append(time.perf_counter() - start)
+        print(f"   rep {rep + 1}: generator {generator_times[-1]:.2f} s, kcat {kcat_times[-1]:.2f} s", file=sys.stderr)
+    generator = events / median(generator_times)
+    kcat = events / median(kcat_times)
+    rows_out.append(("generator (events/s)", generator, None, "simulate, encode, produce, flush"))
+    rows_out.append(("kcat -P, same lines (msg/s)", kcat, generator / kcat, "generator / kcat"))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--reps", type=int, default=3)
+    parser.add_argument("--only", default="loader,generator")
+    options = parser.parse_args()
+    if options.events > 2_000_000:
+        sys.exit("bench: the dev broker's 128 partitions hold about 2 M events; use --events 2000000 or fewer")
+    env = services_env()
+    rows = []
+    started = time.time()
+    parts = options.only.split(",")
+    if "loader" in parts:
+        bench_loader(env, options.events, options.reps, rows)
+    if "generator" in parts:
+        bench_generator(env, options.events, options.reps, rows)
+
+    print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
+          f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")
+    print(f"| {'measure':<40} | {'median':>12} | {'ratio':>7} | note |")
+    print(f"|{'-' * 42}|{'-' * 14}|{'-' * 9}|------|")
+    for name, value, ratio, note in rows:
+        ratio_text = f"{ratio:.2f}x" if ratio is not None else ""
+        print(f"| {name:<40} | {value:>12,.0f} | {ratio_text:>7} | {note} |")
+
+
+if __name__ == "__main__":
+    main()
