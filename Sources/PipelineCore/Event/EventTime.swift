@@ -118,8 +118,8 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
         return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// RFC 3339 in UTC with milliseconds, the form the generator writes.
-    public var description: String {
+    /// The UTC calendar fields (years 0...9999), millisecond precision.
+    var utcComponents: (year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int) {
         var seconds = microsecondsSinceEpoch / 1_000_000
         var micros = microsecondsSinceEpoch % 1_000_000
         if micros < 0 {
@@ -133,12 +133,14 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
             days -= 1
         }
         let (y, m, d) = Self.civilFromDays(days)
-        func pad(_ v: Int, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))T\(pad(secondOfDay / 3600, 2)):\(pad(secondOfDay / 60 % 60, 2)):"
-            + "\(pad(secondOfDay % 60, 2)).\(pad(Int(micros / 1000), 3))Z"
+        return (y, m, d, secondOfDay / 3600, secondOfDay / 60 % 60, secondOfDay % 60, Int(micros / 1000))
+    }
+
+    /// RFC 3339 in UTC with milliseconds, the form the generator writes.
+    public var description: String {
+        var out: [UInt8] = []
+        JSONWriter.time(self, &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (a: EventTime, b: EventTime) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }

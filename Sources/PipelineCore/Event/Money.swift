@@ -36,10 +36,9 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init?(_ string: String) { self.init(decimalString: string.utf8) }
 
     public var description: String {
-        let sign = cents < 0 ? "-" : ""
-        let magnitude = cents.magnitude
-        let fraction = magnitude % 100
-        return "\(sign)\(magnitude / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        var out: [UInt8] = []
+        JSONWriter.money(self, &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
     public static func < (a: Money, b: Money) -> Bool { a.cents < b.cents }

@@ -51,11 +51,8 @@ public struct PurchaseID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        func hex(_ v: UInt64, _ digits: Int) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: digits - s.count) + s
-        }
-        return "\(hex(high >> 32, 8))-\(hex(high >> 16 & 0xFFFF, 4))-\(hex(high & 0xFFFF, 4))-"
-            + "\(hex(low >> 48, 4))-\(hex(low & 0xFFFF_FFFF_FFFF, 12))"
+        var out: [UInt8] = []
+        JSONWriter.uuid(self, &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

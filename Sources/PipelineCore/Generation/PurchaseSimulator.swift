@@ -10,7 +10,8 @@ import Glibc
 public struct PurchaseSimulator: Sendable {
     private var rng: SeededRandom
     private let catalogue: [Product]
-    private let userCount: Int
+    /// User ids, formatted once (`u-1000000`...): short enough to live inline in `String`, no allocation.
+    private let userIDs: [String]
 
     struct Product: Sendable {
         let id: String
@@ -56,7 +57,7 @@ public struct PurchaseSimulator: Sendable {
         }
         self.rng = rng
         self.catalogue = catalogue
-        self.userCount = users
+        self.userIDs = (0..<users).map { "u-\(1_000_000 + $0)" }
     }
 
     /// The next purchase, stamped with `createdAt`.
@@ -66,7 +67,7 @@ public struct PurchaseSimulator: Sendable {
         // from users who bought before). A steeper skew would crowd a few Kafka partitions, since the key is
         // the user: u^3 put 2.3x the average into the busiest one.
         let u = rng.unit()
-        let user = Int(u * u * Double(userCount))
+        let user = Int(u * u * Double(userIDs.count))
         // Popular products: the same skew over the catalogue.
         let p = rng.unit()
         let product = catalogue[Int(p * p * Double(catalogue.count))]
@@ -75,7 +76,7 @@ public struct PurchaseSimulator: Sendable {
         let quantity: Int32 = q < 0.72 ? 1 : q < 0.9 ? 2 : q < 0.97 ? 3 : Int32(4 + rng.next() % 7)
         let unitPrice = Money(cents: product.unitPriceCents)
         return PurchaseEvent(
-            purchaseID: id, userID: "u-\(1_000_000 + user)", productID: product.id, category: product.category,
+            purchaseID: id, userID: userIDs[user], productID: product.id, category: product.category,
             country: country, quantity: quantity, unitPrice: unitPrice,
             amount: Money(cents: product.unitPriceCents * Int64(quantity)), currency: currency,
             paymentMethod: Self.paymentMethods.pick(&rng), createdAt: createdAt)
