@@ -12,6 +12,8 @@ public final class PostgresConnection {
     let handle: OpaquePointer
     /// Whether a COPY FROM STDIN is in progress (no other statement may run until it ends).
     public internal(set) var isCopying = false
+    /// Bytes queued in libpq during a COPY and not yet sent, roughly: see `putCopyData`.
+    var copyBacklog = 0
     /// The password from the settings, if any, so it can be blotted out of every message libpq returns.
     private let secret: String?
 

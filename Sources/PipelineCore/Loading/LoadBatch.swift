@@ -10,7 +10,7 @@ import PostgresClient
 /// tripped) is a rollback.
 struct LoadBatch {
     /// Stream the encoded rows once this many bytes are buffered. Default: 256 KiB.
-    static let streamThreshold = 1 << 18
+    static let streamThreshold = 1 << 16
 
     static let purchaseFieldCount: Int16 = 15
     static let deadLetterFieldCount: Int16 = 7
