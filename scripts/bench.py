@@ -168,11 +168,91 @@ def bench_generator(env, events, reps, rows_out):
     rows_out.append(("kcat -P, same lines (msg/s)", kcat, generator / kcat, "generator / kcat"))
 
 
+SYNTHETIC = """
+insert into staging_purchases ({columns})
+select md5('{tag}' || i)::uuid, 'u-' || (1000000 + i % 50000), 'p-' || (100000 + i % 5000), 'books',
+       (array['US','GB','DE','FR','JP','CA','AU','NL'])[1 + i % 8], 1 + i % 3, 9.99, (1 + i % 3) * 9.99, 'USD',
+       'card', timestamptz '{start}' + (i::float8 / {rows} * extract(epoch from interval '{span}')) * interval '1 second',
+       'bench', i % 64, i / 64, 0
+from generate_series(0, {rows} - 1) as i
+"""
+
+
+def synthesize(env, db, rows, start, span, tag, ledger=False):
+    """Inserts `rows` purchases spread evenly over [start, start + span), as a loader would have."""
+    psql(env, db, "-c", SYNTHETIC.format(columns=COLUMNS, tag=tag, start=start, rows=rows, span=span))
+    if ledger:
+        psql(env, db, "-c", f"insert into ingest_ledger select 0, m from generate_series(timestamptz '{start}', "
+                            f"timestamptz '{start}' + interval '{span}' - interval '1 minute', interval '1 minute') m")
+
+
+def rollup_pass(env, db, *flags):
+    start = time.perf_counter()
+    run([f"{BIN}/rollup", "run", "--log-level", "error", "--database-url", database_url(env, db), *flags], env=env)
+    return time.perf_counter() - start
+
+
+BARE_ROLLUP = """
+insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
+select date_bin('1 minute', created_at, timestamptz '2000-01-01'), date_bin('1 minute', created_at,
+       timestamptz '2000-01-01') + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
+from staging_purchases group by 1, 2, 3
+on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
+    item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
+"""
+
+
+def bench_rollup(env, events, reps, history_sizes, rows_out):
+    """Incremental passes over one new minute on top of small and large histories, and a full backfill."""
+    now = psql(env, "postgres", "-c", "select date_trunc('minute', now() at time zone 'UTC')")
+    incremental = {}
+    for history in history_sizes:
+        print(f"== rollup: one new minute on top of {history:,} rows", file=sys.stderr)
+        fresh_database(env, "bench_rollup")
+        synthesize(env, "bench_rollup", history, f"{now}+00", "6 days", "h", ledger=False)
+        psql(env, "bench_rollup", "-c", "vacuum analyze staging_purchases")
+        rollup_pass(env, "bench_rollup", "--full")
+        times = []
+        for rep in range(reps):
+            minute = f"{now}+00"
+            psql(env, "bench_rollup", "-c", f"select 1")
+            # The new minutes lie after the history, one per repetition, 10,000 rows each.
+            start = psql(env, "bench_rollup", "-c", f"select timestamptz '{minute}' + interval '6 days' + interval '{rep} minute'")
+            synthesize(env, "bench_rollup", 10_000, start, "1 minute", f"n{rep}", ledger=True)
+            times.append(rollup_pass(env, "bench_rollup"))
+        incremental[history] = median(times)
+        print(f"   passes: {', '.join(f'{t * 1000:.0f} ms' for t in times)}", file=sys.stderr)
+    small, large = history_sizes[0], history_sizes[-1]
+    rows_out.append((f"rollup, new minute on {small:,} rows (ms)", incremental[small] * 1000, None,
+                     "one pass, 10,000 new rows, process start to exit"))
+    rows_out.append((f"rollup, new minute on {large:,} rows (ms)", incremental[large] * 1000,
+                     incremental[large] / incremental[small], f"ratio to the {small:,}-row history (target <= 1.5)"))
+
+    print(f"== rollup: full backfill of {events:,} rows", file=sys.stderr)
+    fresh_database(env, "bench_rollup")
+    synthesize(env, "bench_rollup", events, f"{now}+00", "1 day", "b", ledger=False)
+    psql(env, "bench_rollup", "-c", "vacuum analyze staging_purchases")
+    ours, bare = [], []
+    for rep in range(reps):
+        psql(env, "bench_rollup", "-c", "truncate purchase_summary")
+        ours.append(rollup_pass(env, "bench_rollup", "--full"))
+        psql(env, "bench_rollup", "-c", "truncate purchase_summary")
+        start = time.perf_counter()
+        psql(env, "bench_rollup", "-c", "set jit = off", "-c", BARE_ROLLUP)
+        bare.append(time.perf_counter() - start)
+        print(f"   rep {rep + 1}: rollup --full {ours[-1]:.2f} s, bare statement {bare[-1]:.2f} s", file=sys.stderr)
+    rows_out.append((f"rollup --full over {events:,} rows (rows/s)", events / median(ours), median(bare) / median(ours),
+                     "vs a bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT (no dedup)"))
+    rows_out.append(("bare INSERT ... GROUP BY (rows/s)", events / median(bare), None, "reference"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--only", default="loader,generator")
+    parser.add_argument("--only", default="loader,generator,rollup")
+    parser.add_argument("--history", default="100000,10000000",
+                        help="raw-row histories under the incremental rollup pass (default 100000,10000000)")
     options = parser.parse_args()
     if options.events > 2_000_000:
         sys.exit("bench: the dev broker's 128 partitions hold about 2 M events; use --events 2000000 or fewer")
@@ -184,6 +264,8 @@ def main():
         bench_loader(env, options.events, options.reps, rows)
     if "generator" in parts:
         bench_generator(env, options.events, options.reps, rows)
+    if "rollup" in parts:
+        bench_rollup(env, options.events, options.reps, [int(h) for h in options.history.split(",")], rows)
 
     print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")

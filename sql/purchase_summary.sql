@@ -6,35 +6,26 @@
 -- Input: rollup_touched (minute timestamptz), the UTC minutes that received rows since the last pass; the
 --   rollup executable fills it from the ingest ledger inside this pass's transaction.
 -- Invariants, checked by the tests:
---   a purchase counts once, however often it was sent: among the raw rows with one purchase_id, the first
---   copy (earliest created_at, then lowest topic/partition/offset) is the one that counts, in its window;
+--   a purchase counts once, however often it was sent: as its first copy (purchase_first_seen, maintained by
+--   00_purchase_first_seen.sql, which also adds the windows a displaced copy left to rollup_touched);
 --   purchase_count = number of counted purchases in the window and country;
 --   item_count = sum(quantity) and total_amount = sum(amount) over them, exact to the cent;
 --   every touched window is recomputed from all its raw rows, so late events correct old windows and running
---   the pass twice changes nothing. Windows holding another copy of a touched purchase are recomputed too,
---   since which copy counts may have changed.
-with touched_minutes as (
-    select minute from rollup_touched
-    union
-    select date_bin('1 minute', other.created_at, timestamptz '2000-01-01 00:00:00+00')
-    from rollup_touched as t
-    join staging_purchases as p
-        on p.created_at >= t.minute
-        and p.created_at < t.minute + interval '1 minute'
-    join staging_purchases as other
-        on other.purchase_id = p.purchase_id
-        and other.created_at <> p.created_at
-),
-
-touched_windows as (
+--   the pass twice changes nothing.
+with touched_windows as (
     select distinct
         date_bin($1::interval, minute, timestamptz '2000-01-01 00:00:00+00') as window_start
-    from touched_minutes
+    from rollup_touched
 ),
 
-counted_purchases as (
+-- Materialized on its own so the planner walks the created_at index window by window, whatever comes next.
+window_rows as materialized (
     select
         w.window_start,
+        p.purchase_id,
+        p.kafka_topic,
+        p.kafka_partition,
+        p.kafka_offset,
         p.country,
         p.quantity,
         p.amount
@@ -42,13 +33,25 @@ counted_purchases as (
     join staging_purchases as p
         on p.created_at >= w.window_start
         and p.created_at < w.window_start + $1::interval
-    where not exists (
+),
+
+counted_purchases as (
+    select
+        r.window_start,
+        r.country,
+        r.quantity,
+        r.amount
+    from window_rows as r
+    -- One primary-key probe per row (lateral, so the planner cannot hash the whole table instead).
+    cross join lateral (
         select 1
-        from staging_purchases as earlier
-        where earlier.purchase_id = p.purchase_id
-            and (earlier.created_at, earlier.kafka_topic, earlier.kafka_partition, earlier.kafka_offset)
-                < (p.created_at, p.kafka_topic, p.kafka_partition, p.kafka_offset)
-    )
+        from purchase_first_seen as f
+        where f.purchase_id = r.purchase_id
+            and f.kafka_topic = r.kafka_topic
+            and f.kafka_partition = r.kafka_partition
+            and f.kafka_offset = r.kafka_offset
+        limit 1
+    ) as first_copy
 ),
 
 totals as (

@@ -1,8 +1,17 @@
-/// One analyst-edited SQL file from `sql/`: a single statement that reads `rollup_touched` and `$1` (the
-/// window size) and upserts its table. Loaded at run time, so changing a model needs no rebuild.
+/// One analyst-edited SQL file from `sql/`: a single statement that reads `rollup_touched` (and `$1`, the
+/// window size, if it needs it) and upserts its table. Loaded at run time, so changing a model needs no rebuild.
 public struct RollupModel: Sendable {
     public let name: String
     public let sql: String
+
+    /// Whether the statement takes the window size as `$1` (comments aside). Postgres rejects a bound
+    /// parameter the statement does not use, so models that need no window size get none.
+    public var takesWindowSize: Bool {
+        sql.split(separator: "\n").contains { line in
+            let code = line.firstRange(of: "--").map { line[..<$0.lowerBound] } ?? line[...]
+            return code.contains("$1")
+        }
+    }
 
     /// Reads every `*.sql` in `directory`, in name order (a model that depends on another sorts after it).
     public static func load(from directory: String) throws -> [RollupModel] {

@@ -54,11 +54,13 @@ public struct RollupRunner {
                     """
                 ).affectedRows + result.minutesClaimed
             }
+            // The models join on this table; without statistics the planner guesses thousands of rows.
+            try db.execute(script: "analyze rollup_touched")
             var checksums: [String] = []
             if result.minutesClaimed > 0 {
                 for model in models {
                     do {
-                        result.rowsUpserted += try db.query(model.sql, [windowSize]).affectedRows
+                        result.rowsUpserted += try db.query(model.sql, model.takesWindowSize ? [windowSize] : []).affectedRows
                     } catch {
                         throw PipelineError("rollup model \(model.name) failed: \(error)")
                     }
