@@ -204,6 +204,8 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
 
     /// A stored offset fell off the broker. Never skip silently: stop, or record the gap and move on.
     private func handleGap(_ tp: TopicPartition) throws {
+        // What was read before the gap is good: keep it, and measure the gap from where it ends.
+        try commit()
         let marks = try consumer.watermarks(tp, timeoutMilliseconds: 10_000)
         let from = expected[tp.partition] ?? OffsetStore.none
         guard from != OffsetStore.none, from < marks.low else {
@@ -217,7 +219,6 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                     + "\(missing) messages were deleted by retention before they were loaded. "
                     + "Run with --on-gap skip to accept the loss; it is then recorded in loader_offset_gaps.")
         }
-        try commit()
         try db.withTransaction { db in
             try db.query(
                 "insert into loader_offset_gaps (topic, partition, from_offset, to_offset, consumer_group) values ($1, $2, $3, $4, $5)",
