@@ -54,7 +54,7 @@ public struct PurchaseDecoder: Sendable {
 
     public func decode(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> PurchaseEvent {
         guard let value else { throw ValidationFailure("null message value") }
-        var strings = [String?](repeating: nil, count: Field.allCases.count)
+        var strings = [JSONText?](repeating: nil, count: Field.allCases.count)
         var quantity: Int64?
         var seen = 0
         var scanner = FlatJSONScanner(value)
@@ -88,16 +88,14 @@ public struct PurchaseDecoder: Sendable {
         }
 
         func text(_ field: Field) throws(ValidationFailure) -> String {
-            let s = strings[field.rawValue]!
+            let s = strings[field.rawValue]!.string
             guard !s.isEmpty else { throw ValidationFailure("\(field.name) is empty") }
             guard s.utf8.count <= 64 else { throw ValidationFailure("\(field.name) is longer than 64 bytes") }
             guard !s.utf8.contains(0) else { throw ValidationFailure("\(field.name) contains a NUL character") }
             return s
         }
 
-        let idText = strings[Field.purchaseID.rawValue]!
-        var idCopy = idText
-        guard let purchaseID = idCopy.withUTF8({ PurchaseID(bytes: UnsafeRawBufferPointer($0)) }) else {
+        guard let purchaseID = strings[Field.purchaseID.rawValue]!.withBytes({ PurchaseID(bytes: $0) }) else {
             throw ValidationFailure("purchase_id is not a UUID")
         }
         let country = try text(.country)
@@ -109,20 +107,20 @@ public struct PurchaseDecoder: Sendable {
             throw ValidationFailure("currency \(currency.debugDescription) is not an ISO 4217 code")
         }
         let unitPriceText = strings[Field.unitPrice.rawValue]!
-        guard let unitPrice = Money(unitPriceText), unitPrice.cents <= 100_000_000 else {
-            throw ValidationFailure("unit_price \(unitPriceText.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00")
+        guard let unitPrice = unitPriceText.withBytes({ Money(decimalString: $0) }), unitPrice.cents <= 100_000_000 else {
+            throw ValidationFailure("unit_price \(unitPriceText.string.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00")
         }
         let amountText = strings[Field.amount.rawValue]!
-        guard let amount = Money(amountText) else {
-            throw ValidationFailure("amount \(amountText.prefix(32).debugDescription) is not a decimal with two places")
+        guard let amount = amountText.withBytes({ Money(decimalString: $0) }) else {
+            throw ValidationFailure("amount \(amountText.string.prefix(32).debugDescription) is not a decimal with two places")
         }
         let expected = Money(cents: unitPrice.cents * quantity)
         guard amount == expected else {
             throw ValidationFailure("amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
         }
-        var timeText = strings[Field.createdAt.rawValue]!
-        guard let createdAt = timeText.withUTF8({ EventTime(rfc3339: UnsafeRawBufferPointer($0)) }) else {
-            throw ValidationFailure("created_at \(timeText.prefix(40).debugDescription) is not an RFC 3339 time")
+        let timeText = strings[Field.createdAt.rawValue]!
+        guard let createdAt = timeText.withBytes({ EventTime(rfc3339: $0) }) else {
+            throw ValidationFailure("created_at \(timeText.string.prefix(40).debugDescription) is not an RFC 3339 time")
         }
         guard createdAt >= earliest else { throw ValidationFailure("created_at \(createdAt) is before \(earliest)") }
         guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
