@@ -164,6 +164,15 @@ import Testing
         let gap = try db.connect().query("select from_offset::text, to_offset::text from loader_offset_gaps").rows
         #expect(gap == [["100", String(low)]])
         #expect(try db.scalar("select next_offset::text from loader_offsets") == "40100")
+
+        // A loader that never loaded this partition cannot start at 0 either: the same rule applies.
+        let fresh = try TestDatabase()
+        let freshError = #expect(throws: PipelineError.self) { try kafka.loader(fresh).run(stop: StopSignal()) }
+        #expect(freshError?.message.contains("the next offset to load, 0, is no longer on the broker") == true)
+        #expect(try fresh.count("select count(*) from staging_purchases") == 0)
+        let skipped = try kafka.loader(fresh) { $0.onGap = .skip }.run(stop: StopSignal())
+        #expect(skipped.rows == Int(40_100 - low))
+        #expect(try fresh.connect().query("select from_offset::text, to_offset::text from loader_offset_gaps").rows == [["0", String(low)]])
     }
 
     func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }

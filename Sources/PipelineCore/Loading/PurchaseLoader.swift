@@ -212,25 +212,32 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             throw PipelineError(
                 "partition \(tp): stored offset \(from) is outside what the broker holds (\(marks.low)..<\(marks.high)); was the topic recreated?")
         }
-        let missing = marks.low - from
+        try acceptGap(tp, from: from, to: marks.low, stored: from)
+        expected[tp.partition] = marks.low
+        try repositionAll()
+    }
+
+    /// Messages `from..<to` of a partition were deleted before they were loaded. By default that stops the
+    /// loader with an error naming the partition and the size of the gap; with `--on-gap skip` the gap is
+    /// recorded in `loader_offset_gaps` and the stored offset moves to `to`, in one transaction.
+    private func acceptGap(_ tp: TopicPartition, from: Int64, to: Int64, stored: Int64) throws {
+        let missing = to - from
         guard configuration.onGap == .skip else {
             throw PipelineError(
-                "partition \(tp): the next offset to load, \(from), is no longer on the broker (earliest is \(marks.low)): "
+                "partition \(tp): the next offset to load, \(from), is no longer on the broker (earliest is \(to)): "
                     + "\(missing) messages were deleted by retention before they were loaded. "
                     + "Run with --on-gap skip to accept the loss; it is then recorded in loader_offset_gaps.")
         }
         try db.withTransaction { db in
             try db.query(
                 "insert into loader_offset_gaps (topic, partition, from_offset, to_offset, consumer_group) values ($1, $2, $3, $4, $5)",
-                [tp.topic, String(tp.partition), String(from), String(marks.low), configuration.groupID])
-            guard try offsets.advance(db, expected: [tp.partition: from], next: [tp.partition: marks.low]) else {
+                [tp.topic, String(tp.partition), String(from), String(to), configuration.groupID])
+            guard try offsets.advance(db, expected: [tp.partition: stored], next: [tp.partition: to]) else {
                 throw PipelineError("partition \(tp) moved to another loader while recording a gap")
             }
         }
-        expected[tp.partition] = marks.low
-        try repositionAll()
         logger.warning(
-            "partition \(tp): skipped \(missing) messages deleted by retention (offsets \(from)..<\(marks.low)); recorded in loader_offset_gaps")
+            "partition \(tp): skipped \(missing) messages deleted by retention (offsets \(from)..<\(to)); recorded in loader_offset_gaps")
     }
 
     private func isCaughtUp() throws -> Bool {
@@ -279,9 +286,23 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         let stored = try offsets.read(db, partitions: ours)
         var start: [TopicPartition: Int64] = [:]
         for partition in ours {
-            expected[partition] = stored[partition] ?? OffsetStore.none
+            let tp = TopicPartition(topic: configuration.topic, partition: partition)
             endReached[partition] = nil
-            if let offset = stored[partition] { start[TopicPartition(topic: configuration.topic, partition: partition)] = offset }
+            if let offset = stored[partition] {
+                expected[partition] = offset
+                start[tp] = offset
+                continue
+            }
+            // Never loaded: start at offset 0. If retention already deleted the start of the partition,
+            // that is a gap like any other, not a silent jump to the earliest offset.
+            let low = try consumer.watermarks(tp, timeoutMilliseconds: 10_000).low
+            if low > 0 {
+                try acceptGap(tp, from: 0, to: low, stored: OffsetStore.none)
+                expected[partition] = low
+                start[tp] = low
+            } else {
+                expected[partition] = OffsetStore.none
+            }
         }
         if firstAssignment == nil { firstAssignment = MonotonicClock.nowNanoseconds() }
         logger.info("assigned \(ours.count) partitions", metadata: ["partitions": "\(ours.sorted())"])
