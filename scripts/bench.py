@@ -8,8 +8,11 @@ medians over --reps repetitions and the ratios; never asserts a time.
              psql \\copy of exactly the same rows (CSV, and binary as the ceiling) into a freshly migrated
              database
   generator  N events into a fresh topic, against kcat producing the same JSON lines
+  memory     the loader's peak RSS with a 1 M and a 10 M backlog (--backlogs)
+  rollup     one incremental pass over a new minute on top of a 100 k and a 10 M row history (--history),
+             and a full backfill of N rows against a bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT
 
-Settings: --events N (default 1,000,000), --reps R (default 3), --only loader,generator.
+Settings: --events N (default 1,000,000), --reps R (default 3), --only loader,generator,memory,rollup.
 """
 import argparse
 import json
@@ -38,11 +41,12 @@ def run(args, env=None, capture=True, check=True):
     return result
 
 
-def services_env(restart_broker=False):
+def services_env(restart_broker=False, partitions=None):
     """Starts (or restarts the broker of) the private services and returns their environment."""
     # 128 partitions: the mock cluster keeps about 5 MiB (some 16,000 of these events) per partition, and the
     # user-id keys do not spread perfectly, so 64 partitions lost messages at 1 M events.
-    env = dict(os.environ, BIN_DIR=BIN, BROKER_PARTITIONS=os.environ.get("BROKER_PARTITIONS", "128"))
+    env = dict(os.environ, BIN_DIR=BIN,
+               BROKER_PARTITIONS=str(partitions or os.environ.get("BROKER_PARTITIONS", "128")))
     text = run(["scripts/services.sh", "restart-broker" if restart_broker else "up"], env=env).stdout
     for name, value in re.findall(r"export (\w+)='([^']*)'", text):
         env[name] = value
@@ -246,11 +250,39 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
     rows_out.append(("bare INSERT ... GROUP BY (rows/s)", events / median(bare), None, "reference"))
 
 
+def bench_memory(env, backlogs, rows_out):
+    """The loader's peak RSS with backlogs of different sizes (the topic sized to hold each)."""
+    rss = {}
+    for backlog in backlogs:
+        partitions = max(128, backlog // 8_000)
+        print(f"== memory: {backlog:,}-event backlog ({partitions} partitions)", file=sys.stderr)
+        env = services_env(restart_broker=True, partitions=partitions)
+        # 10 M customers: with the default 50,000 the busiest one alone (1/sqrt(users) of the orders, all in
+        # one partition) overflows the mock cluster's 5 MiB per partition at a 10 M backlog.
+        run([f"{BIN}/generator", "--count", str(backlog), "--rate", "unlimited", "--seed", "7", "--users",
+             "10000000", "--backfill", "60m", "--log-level", "error"], env=env)
+        fresh_database(env, "bench_memory")
+        out = run(["/usr/bin/time", "-f", "%M", f"{BIN}/loader", "--until-caught-up", "--group-id",
+                   f"memory-{time.time_ns()}", "--database-url", database_url(env, "bench_memory"),
+                   "--log-level", "error"], env=env)
+        rss[backlog] = int(out.stderr.strip().splitlines()[-1]) / 1024
+        loaded = int(psql(env, "bench_memory", "-c", "select count(*) from staging_purchases"))
+        if loaded != backlog:
+            sys.exit(f"bench: loader loaded {loaded} of {backlog} (broker retention?)")
+        print(f"   peak RSS {rss[backlog]:.0f} MiB", file=sys.stderr)
+    small, large = backlogs[0], backlogs[-1]
+    rows_out.append((f"loader peak RSS, {small:,} backlog (MiB)", rss[small], None, ""))
+    rows_out.append((f"loader peak RSS, {large:,} backlog (MiB)", rss[large], rss[large] / rss[small],
+                     f"vs the {small:,} backlog (target <= 1.2, and under 200 MB)"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--only", default="loader,generator,rollup")
+    parser.add_argument("--only", default="loader,generator,rollup,memory")
+    parser.add_argument("--backlogs", default="1000000,10000000",
+                        help="loader backlogs for the memory measurement (default 1000000,10000000)")
     parser.add_argument("--history", default="100000,10000000",
                         help="raw-row histories under the incremental rollup pass (default 100000,10000000)")
     options = parser.parse_args()
@@ -264,6 +296,8 @@ def main():
         bench_loader(env, options.events, options.reps, rows)
     if "generator" in parts:
         bench_generator(env, options.events, options.reps, rows)
+    if "memory" in parts:
+        bench_memory(env, [int(b) for b in options.backlogs.split(",")], rows)
     if "rollup" in parts:
         bench_rollup(env, options.events, options.reps, [int(h) for h in options.history.split(",")], rows)
 

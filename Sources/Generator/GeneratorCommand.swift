@@ -30,6 +30,9 @@ struct GeneratorCommand: AsyncParsableCommand {
     @Option(help: "Random seed; the same seed gives the same purchases. Default: 42.")
     var seed: UInt64 = 42
 
+    @Option(help: "Distinct customers; the busiest places about 1/sqrt(users) of the orders. Default: 50000.")
+    var users = 50_000
+
     @Option(help: "Share of events whose created_at lies in the past (0...1). Default: 0.")
     var lateFraction: Double = 0
 
@@ -57,6 +60,7 @@ struct GeneratorCommand: AsyncParsableCommand {
             throw ValidationError("--duplicate-fraction plus --invalid-fraction must not exceed 1")
         }
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
+        guard (1...100_000_000).contains(users) else { throw ValidationError("--users must be 1...100000000") }
         if backfill != nil, count == nil { throw ValidationError("--backfill needs --count") }
     }
 
@@ -67,6 +71,7 @@ struct GeneratorCommand: AsyncParsableCommand {
         configuration.durationMilliseconds = duration?.milliseconds
         configuration.rate = rate.perSecond
         configuration.seed = seed
+        configuration.users = users
         configuration.lateFraction = lateFraction
         configuration.maxLatenessMilliseconds = maxLateness.milliseconds
         configuration.duplicateFraction = duplicateFraction

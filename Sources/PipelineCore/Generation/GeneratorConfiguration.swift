@@ -8,6 +8,9 @@ public struct GeneratorConfiguration: Sendable {
     public var rate: Double? = 1_000
     /// Same seed, same purchases. Default: 42.
     public var seed: UInt64 = 42
+    /// How many distinct customers buy. Purchases are keyed by user, and the busiest user places about
+    /// 1/sqrt(users) of all orders, all in one Kafka partition. Default: 50,000.
+    public var users = 50_000
     /// Share of valid events whose `created_at` lies up to `maxLatenessMilliseconds` in the past. Default: 0.
     public var lateFraction = 0.0
     /// Default: 5 minutes.

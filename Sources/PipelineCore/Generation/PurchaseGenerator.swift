@@ -30,7 +30,7 @@ public final class PurchaseGenerator {
             "producing to \(topic) (\(partitions) partitions)",
             metadata: ["rate": "\(configuration.rate.map { "\($0)/s" } ?? "unlimited")", "seed": "\(configuration.seed)"])
 
-        var simulator = PurchaseSimulator(seed: configuration.seed)
+        var simulator = PurchaseSimulator(seed: configuration.seed, users: configuration.users)
         var summary = GeneratorSummary()
         var recent: [(key: [UInt8], value: [UInt8])] = []
         var buffer: [UInt8] = []
