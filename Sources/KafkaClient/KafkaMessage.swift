@@ -20,7 +20,6 @@ public struct KafkaMessage {
         self.value = value
     }
 
-    public var topicPartition: TopicPartition { TopicPartition(topic: topic, partition: partition) }
 }
 
 /// What one poll of the consumer produced.
