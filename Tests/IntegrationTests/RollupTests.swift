@@ -85,6 +85,8 @@ import Testing
         #expect(try db.connect().query("select to_char(window_start at time zone 'UTC', 'HH24:MI'), total_amount::text from purchase_summary order by 1").rows
             == [["10:01", "2.00"], ["10:02", "4.00"]])
         #expect(try db.summaryMismatches() == 0)
+        // Each pass records the batches it claimed: the later-committed, lower-numbered one went second.
+        #expect(try db.connect().query("select load_batches::text from rollup_runs order by id").rows == [["{2}"], ["{1}"]])
     }
 
     @Test func threeConcurrentRollupsEqualOne() throws {

@@ -38,12 +38,15 @@ public struct RollupRunner {
             // spent 4 s compiling a 100 ms pass when measured.
             try db.execute(script: "set local jit = off")
             let startedAt = try db.query("select clock_timestamp()").scalar!
-            try db.execute(script: "create temporary table rollup_touched (minute timestamptz primary key) on commit drop")
+            try db.execute(
+                script: """
+                    create temporary table rollup_touched (minute timestamptz primary key) on commit drop;
+                    create temporary table rollup_claimed (load_batch_id bigint, minute timestamptz) on commit drop;
+                    with claimed as (delete from ingest_ledger returning load_batch_id, minute)
+                    insert into rollup_claimed select load_batch_id, minute from claimed
+                    """)
             result.minutesClaimed = try db.query(
-                """
-                with claimed as (delete from ingest_ledger returning minute)
-                insert into rollup_touched select distinct minute from claimed
-                """
+                "insert into rollup_touched select distinct minute from rollup_claimed"
             ).affectedRows
             if full {
                 result.minutesClaimed = try db.query(
@@ -69,8 +72,9 @@ public struct RollupRunner {
             }
             try db.query(
                 """
-                insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums)
-                values ($1, $2, $3, $4::interval, $5)
+                insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums, load_batches)
+                values ($1, $2, $3, $4::interval, $5,
+                        (select coalesce(array_agg(distinct load_batch_id), '{}') from rollup_claimed))
                 """,
                 [startedAt, String(result.minutesClaimed), String(result.rowsUpserted), windowSize,
                  checksums.joined(separator: " ")])
