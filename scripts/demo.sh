@@ -7,6 +7,8 @@
 # CONFIG (debug|release, default release).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Swift lives in /opt/swift on the machines this project runs on; find it even when PATH does not.
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 events="${DEMO_EVENTS:-300000}"
 seed="${DEMO_SEED:-42}"
 backfill="${DEMO_BACKFILL:-30m}"

@@ -3,6 +3,8 @@
 # command-line end-to-end check against the dev broker process. This is what `make test` and CI run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Swift lives in /opt/swift on the machines this project runs on; find it even when PATH does not.
+command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 scripts/ensure-deps.sh
 swift build --build-tests
 export BIN_DIR=.build/debug
