@@ -18,14 +18,11 @@ medians over --reps repetitions and the ratios; never asserts a time.
 Settings: --events N (default 1,000,000), --reps R (default 3), --only loader,generator,memory,freshness,rollup.
 """
 import argparse
-import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -69,20 +66,6 @@ def fresh_database(env, name):
     psql(env, "postgres", "-c", f"drop database if exists {name} with (force)")
     psql(env, "postgres", "-c", f"create database {name}")
     run([f"{BIN}/rollup", "migrate", "--log-level", "error", "--database-url", database_url(env, name)], env=env)
-
-
-def timed(args, env):
-    """Wall seconds and the child's peak RSS (MiB) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    result = run(args, env=env)
-    seconds = time.perf_counter() - start
-    return seconds, result, before
-
-
-def peak_rss_mib(args, env):
-    out = run(["/usr/bin/time", "-f", "%M", *args], env=env)
-    return int(out.stderr.strip().splitlines()[-1]) / 1024
 
 
 def median(values):
@@ -221,10 +204,8 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
         rollup_pass(env, "bench_rollup", "--full")
         times = []
         for rep in range(reps):
-            minute = f"{now}+00"
-            psql(env, "bench_rollup", "-c", f"select 1")
             # The new minutes lie after the history, one per repetition, 10,000 rows each.
-            start = psql(env, "bench_rollup", "-c", f"select timestamptz '{minute}' + interval '6 days' + interval '{rep} minute'")
+            start = psql(env, "bench_rollup", "-c", f"select timestamptz '{now}+00' + interval '6 days' + interval '{rep} minute'")
             synthesize(env, "bench_rollup", 10_000, start, "1 minute", f"n{rep}", ledger=True)
             times.append(rollup_pass(env, "bench_rollup"))
         incremental[history] = median(times)

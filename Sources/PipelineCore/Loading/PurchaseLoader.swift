@@ -102,6 +102,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             metadata: [
                 "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
                 "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
+                "redelivered_skipped": "\(statistics.alreadyLoaded)", "fenced_batches": "\(statistics.fencedBatches)",
             ])
         return statistics
     }

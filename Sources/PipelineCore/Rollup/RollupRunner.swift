@@ -28,8 +28,23 @@ public struct RollupRunner {
         public var milliseconds: UInt64 = 0
     }
 
+    /// `name:md5 ...` of the models, recorded with every pass; the models are fixed for the runner's life,
+    /// so this is asked of Postgres (one definition of MD5, as for migrations) once, not on every pass.
+    private var checksums: String?
+
+    private mutating func modelChecksums(_ db: PostgresConnection) throws -> String {
+        if let checksums { return checksums }
+        var parts: [String] = []
+        for model in models {
+            parts.append("\(model.name):\(try db.query("select md5($1)", [model.sql]).scalar ?? "")")
+        }
+        let value = parts.joined(separator: " ")
+        checksums = value
+        return value
+    }
+
     @discardableResult
-    public func runPass(_ db: PostgresConnection) throws -> PassResult {
+    public mutating func runPass(_ db: PostgresConnection) throws -> PassResult {
         let started = MonotonicClock.nowMilliseconds()
         var result = PassResult()
         try db.withTransaction { db in
@@ -57,27 +72,25 @@ public struct RollupRunner {
                     """
                 ).affectedRows + result.minutesClaimed
             }
-            // The models join on this table; without statistics the planner guesses thousands of rows.
-            try db.execute(script: "analyze rollup_touched")
-            var checksums: [String] = []
             if result.minutesClaimed > 0 {
+                // The models join on this table; without statistics the planner guesses thousands of rows.
+                try db.execute(script: "analyze rollup_touched")
                 for model in models {
                     do {
                         result.rowsUpserted += try db.query(model.sql, model.takesWindowSize ? [windowSize] : []).affectedRows
                     } catch {
                         throw PipelineError("rollup model \(model.name) failed: \(error)")
                     }
-                    checksums.append("\(model.name):\(try db.query("select md5($1)", [model.sql]).scalar!)")
                 }
             }
+            let checksums = try modelChecksums(db)
             try db.query(
                 """
                 insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums, load_batches)
                 values ($1, $2, $3, $4::interval, $5,
                         (select coalesce(array_agg(distinct load_batch_id), '{}') from rollup_claimed))
                 """,
-                [startedAt, String(result.minutesClaimed), String(result.rowsUpserted), windowSize,
-                 checksums.joined(separator: " ")])
+                [startedAt, String(result.minutesClaimed), String(result.rowsUpserted), windowSize, checksums])
         }
         result.milliseconds = MonotonicClock.nowMilliseconds() - started
         logger.info(
