@@ -6,12 +6,16 @@
 #   scripts/services.sh down    stop both
 #   scripts/services.sh env     print the environment (export lines) for running services
 #
-# Settings (environment): PGPORT_LOCAL (default 55432), BROKER_PARTITIONS (default 64), BIN_DIR (where
+#   scripts/services.sh pg-stop|pg-start   stop Postgres (fast shutdown) / start it again (fault tests)
+#
+# Local connections (the socket) are trusted; TCP connections on 127.0.0.1 need a password (SCRAM), so
+# wrong-password handling can be tested. Settings (environment): SERVICES_DIR (default .local),
+# PGPORT_LOCAL (default 55432), BROKER_PARTITIONS (default 64), BIN_DIR (where
 # dev-broker is built, default .build/debug), KAFKA_TOPIC (default purchases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
-local_dir="$root/.local"
+local_dir="${SERVICES_DIR:-$root/.local}"
 pg_dir="$local_dir/pg"
 pg_data="$pg_dir/data"
 pg_socket="$pg_dir/socket"
@@ -32,7 +36,7 @@ pg_up() {
   mkdir -p "$pg_dir" "$pg_socket"
   if [ "$(id -u)" = 0 ]; then chown -R postgres "$pg_dir"; fi
   if [ ! -f "$pg_data/PG_VERSION" ]; then
-    as_pg "$pg_bin/initdb" -D "$pg_data" -U postgres --auth=trust -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1 \
+    as_pg "$pg_bin/initdb" -D "$pg_data" -U postgres --auth-local=trust --auth-host=scram-sha-256 -E UTF8 --locale=C >"$pg_dir/initdb.log" 2>&1 \
       || { cat "$pg_dir/initdb.log" >&2; exit 1; }
   fi
   if ! as_pg "$pg_bin/pg_ctl" -D "$pg_data" status >/dev/null 2>&1; then
@@ -95,5 +99,7 @@ case "${1:-}" in
     as_pg "$pg_bin/createdb" -h "$pg_socket" -p "$pg_port" -U postgres purchases
     ;;
   restart-broker) broker_down; broker_up; print_env ;;
-  *) echo "usage: scripts/services.sh up|down|env|reset-db|restart-broker" >&2; exit 2 ;;
+  pg-stop) pg_down ;;
+  pg-start) pg_up ;;
+  *) echo "usage: scripts/services.sh up|down|env|reset-db|restart-broker|pg-stop|pg-start" >&2; exit 2 ;;
 esac

@@ -29,6 +29,9 @@ struct DevBrokerCommand: AsyncParsableCommand {
     @Option(help: "Write the bootstrap address to this file once the cluster is up.")
     var bootstrapFile: String?
 
+    @Flag(help: "Read control commands from standard input: down N, up N, rtt N MS, errors API-KEY COUNT ERROR (tests).")
+    var controlStdin = false
+
     @OptionGroup var log: LogOptions
 
     func validate() throws {
@@ -39,7 +42,7 @@ struct DevBrokerCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = log.bootstrap(label: "dev-broker")
         let topic = self.topic ?? Environment.value("KAFKA_TOPIC") ?? "purchases"
-        let (partitions, brokers, bootstrapFile) = (self.partitions, self.brokers, self.bootstrapFile)
+        let (partitions, brokers, bootstrapFile, controlStdin) = (self.partitions, self.brokers, self.bootstrapFile, self.controlStdin)
         await BlockingService.runCommand("dev-broker", logger: logger) { stop in
                 let cluster = try MockKafkaCluster(brokers: brokers, logger: logger)
                 try cluster.createTopic(topic, partitions: partitions)
@@ -49,7 +52,20 @@ struct DevBrokerCommand: AsyncParsableCommand {
                 print(cluster.bootstrapServers)
                 fflush(nil)  // all streams: the bootstrap line must reach a pipe at once
                 logger.info("mock cluster up", metadata: ["bootstrap": "\(cluster.bootstrapServers)", "topic": "\(topic)", "partitions": "\(partitions)"])
-                while !stop.isStopped { usleep(100_000) }
+                let control = controlStdin ? BrokerControl(cluster: cluster) : nil
+                var input = pollfd(fd: 0, events: Int16(POLLIN), revents: 0)
+                while !stop.isStopped {
+                    guard let control, poll(&input, 1, 100) > 0 else {
+                        if control == nil { usleep(100_000) }
+                        continue
+                    }
+                    guard let line = readLine() else { break }
+                    let reply = control.execute(line.trimmingCharacters(in: .whitespaces))
+                    logger.info("control: \(reply)")
+                    print(reply)
+                    fflush(nil)
+                }
+                while !stop.isStopped { usleep(100_000) }  // standard input closed: keep serving
                 logger.info("mock cluster stopping")
         }
     }

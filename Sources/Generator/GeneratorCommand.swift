@@ -45,6 +45,9 @@ struct GeneratorCommand: AsyncParsableCommand {
     @Option(help: "Share of malformed messages, for the dead-letter path (0...1). Default: 0.")
     var invalidFraction: Double = 0
 
+    @Option(help: "Share of hostile messages: every malformed kind, a ~1 MB value, null keys, extra fields, re-sent purchases (0...1). Default: 0.")
+    var hostileFraction: Double = 0
+
     @Option(help: "Spread event times evenly over this span ending now (needs --count), e.g. 30m.")
     var backfill: DurationArgument?
 
@@ -52,12 +55,12 @@ struct GeneratorCommand: AsyncParsableCommand {
     var summaryFile: String?
 
     func validate() throws {
-        for (name, value) in [("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction)]
+        for (name, value) in [("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction), ("hostile", hostileFraction)]
         where !(0...1).contains(value) {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
         }
-        guard duplicateFraction + invalidFraction <= 1 else {
-            throw ValidationError("--duplicate-fraction plus --invalid-fraction must not exceed 1")
+        guard duplicateFraction + invalidFraction + hostileFraction <= 1 else {
+            throw ValidationError("--duplicate-fraction, --invalid-fraction and --hostile-fraction must not add up to more than 1")
         }
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
         guard (1...100_000_000).contains(users) else { throw ValidationError("--users must be 1...100000000") }
@@ -76,6 +79,7 @@ struct GeneratorCommand: AsyncParsableCommand {
         configuration.maxLatenessMilliseconds = maxLateness.milliseconds
         configuration.duplicateFraction = duplicateFraction
         configuration.invalidFraction = invalidFraction
+        configuration.hostileFraction = hostileFraction
         configuration.backfillMilliseconds = backfill?.milliseconds
         let (kafkaConfiguration, topic) = (kafka.configuration, kafka.topic)
         let summary = await BlockingService.runCommand("generator", logger: logger) { [configuration] stop in
@@ -86,7 +90,7 @@ struct GeneratorCommand: AsyncParsableCommand {
         print(
             "generator: \(summary.messages) messages (\(summary.bytes) bytes) in \(String(format: "%.1f", summary.seconds)) s, "
                 + "\(rate) msg/s; valid \(summary.validPurchases) (late \(summary.lateEvents)), "
-                + "duplicates \(summary.duplicates), invalid \(summary.invalid); valid amount \(summary.validAmount)")
+                + "duplicates \(summary.duplicates), invalid \(summary.invalid), hostile \(summary.hostile); valid amount \(summary.validAmount)")
         if let summaryFile {
             do {
                 try (summary.json + "\n").write(toFile: summaryFile, atomically: true, encoding: .utf8)

@@ -53,4 +53,20 @@ public final class MockKafkaCluster {
         let err = rd_kafka_mock_broker_set_up(cluster, brokerID)
         if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
     }
+
+    /// Delays every response of a broker by `milliseconds` (a slow or distant broker).
+    public func setBrokerRoundTrip(_ brokerID: Int32, milliseconds: Int32) throws(KafkaError) {
+        let err = rd_kafka_mock_broker_set_rtt(cluster, brokerID, milliseconds)
+        if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err) }
+    }
+
+    /// Makes the next `errors.count` requests of one API (Kafka protocol ApiKey: 0 Produce, 1 Fetch,
+    /// 3 Metadata, 8 OffsetCommit, 11 JoinGroup, 12 Heartbeat, ...) fail with these error codes, in order,
+    /// cluster-wide. How clients cope with retriable and fatal broker errors is tested with this.
+    public func pushRequestErrors(apiKey: Int16, _ errors: [KafkaError.Code]) {
+        let codes = errors.map { rd_kafka_resp_err_t(rawValue: $0.rawValue) }
+        codes.withUnsafeBufferPointer {
+            rd_kafka_mock_push_request_errors_array(cluster, apiKey, $0.count, $0.baseAddress)
+        }
+    }
 }

@@ -33,7 +33,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     public init(_ code: Code, message: String, sqlState: String? = nil, file: String = #fileID, line: Int = #line) {
         self.code = code
-        self.message = message.trimmingTrailingWhitespace()
+        self.message = message.joinedOnOneLine()
         self.sqlState = sqlState
         self.file = file
         self.line = line
@@ -42,10 +42,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     /// A connection that broke mid-statement is worth a retry; a statement the server refused is not,
     /// except for serialization failures and deadlocks, which are by definition transient.
     public var isRetriable: Bool {
+        isOutage || sqlState == "40001" || sqlState == "40P01"
+    }
+
+    /// Whether Postgres went away (restart, failover, network) rather than refused what was asked: the
+    /// pipeline's long-running commands wait and reconnect on these instead of exiting.
+    public var isOutage: Bool {
         if code == .connectionLost || code == .connectionFailed { return true }
         guard let sqlState else { return false }
-        return sqlState == "40001" || sqlState == "40P01" || sqlState.hasPrefix("08") || sqlState == "57P01"
-            || sqlState == "57P02" || sqlState == "57P03"
+        // Connection exceptions; admin shutdown, crash shutdown, cannot connect now (starting up).
+        return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 
     public var description: String {
@@ -55,9 +61,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 }
 
 extension String {
-    func trimmingTrailingWhitespace() -> String {
-        var s = Substring(self)
-        while let last = s.last, last.isWhitespace { s = s.dropLast() }
-        return String(s)
+    /// libpq's messages span lines ("...failed: No such file\n\tIs the server running..."); a log line or
+    /// a command's error must be one line, so line breaks and the indentation after them become one space.
+    func joinedOnOneLine() -> String {
+        split(whereSeparator: \.isNewline).map { $0.trimmingPrefix(while: \.isWhitespace) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
     }
 }

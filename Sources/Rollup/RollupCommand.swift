@@ -89,24 +89,39 @@ extension RollupCommand {
                     runner.full = full
                     var db = try PostgresConnection(settings: settings, applicationName: "purchase-rollup")
                     logger.info("connected to postgres \(db.endpointDescription)", metadata: ["window": "\(windowSize)"])
-                    try runner.runPass(db)
-                    runner.full = false
-                    guard let every else { return }
-                    var next = MonotonicClock.nowMilliseconds() + every.milliseconds
+                    guard let every else {
+                        try runner.runPass(db)
+                        return
+                    }
+                    // On a timer, losing Postgres is waited out: a pass is one transaction, so the one that
+                    // failed left nothing behind, and its minutes are still in the ledger for the next.
+                    var backoff = Backoff()
+                    var next = MonotonicClock.nowMilliseconds()
+                    var lostAt: UInt64?
                     while !stop.isStopped {
                         if MonotonicClock.nowMilliseconds() < next {
                             usleep(50_000)
                             continue
                         }
-                        next = MonotonicClock.nowMilliseconds() + every.milliseconds
                         do {
-                            if !db.isHealthy {
+                            if lostAt != nil {
                                 db = try PostgresConnection(settings: settings, applicationName: "purchase-rollup")
-                                logger.info("reconnected to postgres")
                             }
                             try runner.runPass(db)
-                        } catch let error as PostgresError where error.isRetriable {
-                            logger.warning("rollup pass failed, retrying next tick: \(error)")
+                            runner.full = false
+                            if let since = lostAt {
+                                let outage = Double(MonotonicClock.nowMilliseconds() - since) / 1000
+                                logger.info("reconnected to postgres after \(outage) s; pass done")
+                                lostAt = nil
+                                backoff.reset()
+                            }
+                            next = MonotonicClock.nowMilliseconds() + every.milliseconds
+                        } catch let error as PostgresError where error.isOutage {
+                            let delay = backoff.next()
+                            logger.warning(
+                                "postgres \(lostAt == nil ? "unavailable" : "still unavailable"): \(error); pass rolled back; reconnecting in \(Double(delay) / 1000) s")
+                            if lostAt == nil { lostAt = MonotonicClock.nowMilliseconds() }
+                            next = MonotonicClock.nowMilliseconds() + delay
                         }
                     }
             }

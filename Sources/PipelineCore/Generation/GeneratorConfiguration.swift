@@ -19,6 +19,9 @@ public struct GeneratorConfiguration: Sendable {
     public var duplicateFraction = 0.0
     /// Share of messages that are malformed on purpose (for the dead-letter path). Default: 0.
     public var invalidFraction = 0.0
+    /// Share of messages drawn from every `HostileMessage` kind, including the ones that must load and
+    /// re-sent purchases (the fault suite's hostile-input check). Default: 0.
+    public var hostileFraction = 0.0
     /// Spread event times evenly over this span ending now instead of using the wall clock (needs `count`),
     /// so a fast run still fills many windows.
     public var backfillMilliseconds: UInt64?
@@ -36,7 +39,10 @@ public struct GeneratorSummary: Sendable, Equatable {
     public var validAmount = Money(cents: 0)
     public var lateEvents = 0
     public var duplicates = 0
+    /// Messages the loader must dead-letter (invalid ones and the hostile ones that do not load).
     public var invalid = 0
+    /// Hostile messages sent, whatever their outcome.
+    public var hostile = 0
     public var delivered = 0
     public var failed = 0
     public var seconds = 0.0
@@ -47,7 +53,7 @@ public struct GeneratorSummary: Sendable, Equatable {
     public var json: String {
         """
         {"messages":\(messages),"bytes":\(bytes),"valid_purchases":\(validPurchases),"valid_items":\(validItems),\
-        "valid_amount":"\(validAmount)","late_events":\(lateEvents),"duplicates":\(duplicates),"invalid":\(invalid),\
+        "valid_amount":"\(validAmount)","late_events":\(lateEvents),"duplicates":\(duplicates),"invalid":\(invalid),"hostile":\(hostile),\
         "delivered":\(delivered),"failed":\(failed),"seconds":\(seconds)}
         """
     }

@@ -4,8 +4,8 @@ import Glibc
 import KafkaClient
 import Logging
 
-/// Produces simulated purchases to Kafka at a controlled rate, with late, duplicate and invalid messages
-/// mixed in on demand.
+/// Produces simulated purchases to Kafka at a controlled rate, with late, duplicate, invalid and hostile
+/// messages mixed in on demand.
 ///
 /// Valid purchases are counted only once acknowledged: the producer is idempotent with `acks=all`, flushed
 /// before the summary, and any delivery failure makes the run fail, so "delivered" in the summary is a
@@ -60,10 +60,16 @@ public final class PurchaseGenerator {
             }
 
             let roll = simulator.unit()
-            if roll < configuration.duplicateFraction, !recent.isEmpty {
+            let duplicate = roll < configuration.duplicateFraction
+            let invalid = !duplicate && roll < configuration.duplicateFraction + configuration.invalidFraction
+            let hostile = !duplicate && !invalid
+                && roll < configuration.duplicateFraction + configuration.invalidFraction + configuration.hostileFraction
+            if duplicate || (hostile && simulator.next(below: 25) == 0), !recent.isEmpty {
+                // An upstream retry: an earlier valid purchase again, byte for byte (also one hostile kind).
                 let original = recent[Int(simulator.next(below: UInt64(recent.count)))]
                 try send(producer, key: original.key, value: original.value, into: &summary)
                 summary.duplicates += 1
+                if hostile { summary.hostile += 1 }
             } else {
                 var createdAt = eventTime(index: index, startWall: startWall)
                 let late = simulator.unit() < configuration.lateFraction
@@ -76,17 +82,29 @@ public final class PurchaseGenerator {
                 purchase.encodeJSON(into: &buffer)
                 key.removeAll(keepingCapacity: true)
                 key.append(contentsOf: purchase.userID.utf8)
-                if roll < configuration.duplicateFraction + configuration.invalidFraction {
-                    let broken = InvalidMessage.make(from: buffer, purchase: purchase, kind: Int(simulator.next(below: 1_000)))
-                    try send(producer, key: key, value: broken, into: &summary)
-                    summary.invalid += 1
-                } else {
-                    try send(producer, key: key, value: buffer, into: &summary)
+                var kind: HostileMessage?
+                if invalid {
+                    kind = HostileMessage.invalidKinds[Int(simulator.next(below: UInt64(HostileMessage.invalidKinds.count)))]
+                } else if hostile {
+                    // About two oversized values per 10,000 hostile messages: each takes a fifth of what a
+                    // dev-broker partition keeps.
+                    kind = summary.hostile % 5_000 == 2_500
+                        ? .oversizedValue
+                        : HostileMessage.randomHostileKinds[Int(simulator.next(below: UInt64(HostileMessage.randomHostileKinds.count)))]
+                    summary.hostile += 1
+                }
+                if let kind {
+                    let message = kind.make(from: buffer, key: key, purchase: purchase)
+                    try send(producer, key: message.key, value: message.value, into: &summary)
+                    if !kind.loads { summary.invalid += 1 }
+                }
+                if kind?.loads ?? true {
+                    if kind == nil { try send(producer, key: key, value: buffer, into: &summary) }
                     summary.validPurchases += 1
                     summary.validItems += Int(purchase.quantity)
                     summary.validAmount += purchase.amount
                     if late { summary.lateEvents += 1 }
-                    if configuration.duplicateFraction > 0 {
+                    if kind == nil, configuration.duplicateFraction > 0 || configuration.hostileFraction > 0 {
                         if recent.count < 1_000 { recent.append((key, buffer)) } else { recent[index % 1_000] = (key, buffer) }
                     }
                 }
@@ -117,12 +135,14 @@ public final class PurchaseGenerator {
         return summary
     }
 
-    private func send(_ producer: KafkaProducer, key: [UInt8], value: [UInt8], into summary: inout GeneratorSummary) throws {
-        try key.withUnsafeBytes { k in
-            try value.withUnsafeBytes { v in try producer.send(key: k, value: v) }
+    /// Sends one message; a nil key or value is sent as Kafka's null, not as empty bytes.
+    private func send(_ producer: KafkaProducer, key: [UInt8]?, value: [UInt8]?, into summary: inout GeneratorSummary) throws {
+        func withBytes(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows {
+            if let bytes { try bytes.withUnsafeBytes { try body($0) } } else { try body(nil) }
         }
+        try withBytes(key) { k in try withBytes(value) { v in try producer.send(key: k, value: v) } }
         summary.messages += 1
-        summary.bytes += value.count
+        summary.bytes += value?.count ?? 0
     }
 
     /// The event time of message `index`: the wall clock, or a point on the backfill span.

@@ -34,6 +34,8 @@ public struct LoaderStatistics: Sendable, Equatable {
     public var alreadyLoaded = 0
     /// Batches dropped because the database said another loader owns the partition now.
     public var fencedBatches = 0
+    /// Times the loader lost Postgres and reconnected.
+    public var reconnects = 0
     public var amount = Money(cents: 0)
     /// Seconds from start to the first partition assignment: joining the group (about 3 s with librdkafka's
     /// mock cluster, as with Kafka's default `group.initial.rebalance.delay.ms`).

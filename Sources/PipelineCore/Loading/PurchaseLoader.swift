@@ -23,6 +23,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     /// The stored next offset of each assigned partition, as of our last read or commit (`OffsetStore.none`
     /// when the database had no row): the value the fence expects at commit.
     private var expected: [Int32: Int64] = [:]
+    /// The partitions the group gave this loader (assigned and not revoked), whether or not their start
+    /// offsets could be read yet: what to restart after a fence or a reconnect.
+    private var owned = Set<Int32>()
     private var batch: LoadBatch?
     /// High watermarks at start, for `untilCaughtUp`.
     private var targets: [Int32: Int64] = [:]
@@ -32,6 +35,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     private var lastProgress = MonotonicClock.nowMilliseconds()
     private var rowsAtLastProgress = 0
     private var firstAssignment: UInt64?
+    private var lastMaintenance = MonotonicClock.nowMilliseconds()
 
     public init(configuration: LoaderConfiguration, kafka: KafkaConfiguration, databaseSettings: String, logger: Logger) {
         self.configuration = configuration
@@ -43,12 +47,15 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
 
     /// Loads until `stop` is signalled (or, with `untilCaughtUp`, until the topic is loaded up to where it
     /// was at start). The batch in progress is committed before returning.
+    ///
+    /// An unreachable database or broker at start is an error. Once running, losing Postgres (a restart, a
+    /// failover) is waited out: the open batch died with its transaction, so the loader reconnects with
+    /// backoff and restarts every partition it owns from the offsets stored in Postgres.
     public func run(stop: StopSignal) throws -> LoaderStatistics {
         let started = MonotonicClock.nowNanoseconds()
         db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
         logger.info("connected to postgres \(db.endpointDescription)")
         try ensurePartitions()
-        var lastMaintenance = MonotonicClock.nowMilliseconds()
 
         consumer = try KafkaConsumer(
             configuration: kafka, groupID: configuration.groupID, topic: configuration.topic, logger: logger,
@@ -68,6 +75,31 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         }
         try consumer.subscribe()
 
+        while true {
+            do {
+                try load(until: stop)
+                break
+            } catch let error as PostgresError where error.isOutage {
+                guard try reconnect(after: error, stop: stop) else { break }
+            }
+        }
+        let ended = MonotonicClock.nowNanoseconds()
+        let assigned = firstAssignment ?? ended
+        statistics.joinSeconds = Double(assigned - started) / 1e9
+        statistics.loadSeconds = Double(ended - assigned) / 1e9
+        logger.info(
+            "loader finished",
+            metadata: [
+                "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
+                "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
+                "redelivered_skipped": "\(statistics.alreadyLoaded)", "fenced_batches": "\(statistics.fencedBatches)",
+                "reconnects": "\(statistics.reconnects)",
+            ])
+        return statistics
+    }
+
+    /// The poll-batch-commit loop; returns after committing the last batch.
+    private func load(until stop: StopSignal) throws {
         while !stop.isStopped {
             let now = MonotonicClock.nowMilliseconds()
             var timeout: Int32 = 100
@@ -93,18 +125,32 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             reportProgress()
         }
         try commit()
-        let ended = MonotonicClock.nowNanoseconds()
-        let assigned = firstAssignment ?? ended
-        statistics.joinSeconds = Double(assigned - started) / 1e9
-        statistics.loadSeconds = Double(ended - assigned) / 1e9
-        logger.info(
-            "loader finished",
-            metadata: [
-                "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
-                "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
-                "redelivered_skipped": "\(statistics.alreadyLoaded)", "fenced_batches": "\(statistics.fencedBatches)",
-            ])
-        return statistics
+    }
+
+    /// Waits out a Postgres outage: drops the batch (its transaction is gone), reconnects with backoff, and
+    /// restarts the owned partitions from the stored offsets. Returns false if stopped before reconnecting.
+    private func reconnect(after error: PostgresError, stop: StopSignal) throws -> Bool {
+        let lostAt = MonotonicClock.nowMilliseconds()
+        let dropped = batch.map { "batch \($0.id) (\($0.messageCount) messages) rolled back, to be re-read" } ?? "no batch open"
+        batch = nil
+        var backoff = Backoff()
+        var delay = backoff.next()
+        logger.warning("postgres unavailable: \(error); \(dropped); reconnecting in \(Double(delay) / 1000) s")
+        while Backoff.sleep(milliseconds: delay, unless: stop) {
+            do {
+                db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
+                try consumer.reposition(try startPositions(Array(owned)))
+                statistics.reconnects += 1
+                let outage = Double(MonotonicClock.nowMilliseconds() - lostAt) / 1000
+                logger.info("reconnected to postgres after \(outage) s; resuming \(owned.count) partitions from their stored offsets")
+                return true
+            } catch let again as PostgresError where again.isOutage {
+                delay = backoff.next()
+                logger.warning("postgres still unavailable: \(again); next attempt in \(Double(delay) / 1000) s")
+            }
+        }
+        logger.info("stopped while postgres was unavailable; nothing uncommitted was kept")
+        return false
     }
 
     private func closeConsumer() {
@@ -184,23 +230,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
 
     private struct FenceTripped: Error {}
 
-    /// After a fence: forget local positions and restart every assigned partition from the database.
+    /// After a fence: forget local positions and restart every owned partition from the database.
     private func resynchronize() throws {
-        let stored = try offsets.read(db, partitions: Array(expected.keys))
-        endReached.removeAll()
-        for partition in expected.keys { expected[partition] = stored[partition] ?? OffsetStore.none }
-        try repositionAll()
-    }
-
-    /// Restarts every assigned partition at its expected offset (the beginning where none is stored).
-    /// Only valid with no batch open, since the batch's positions are dropped.
-    private func repositionAll() throws {
-        var positions: [TopicPartition: Int64] = [:]
-        for (partition, offset) in expected {
-            positions[TopicPartition(topic: configuration.topic, partition: partition)] =
-                offset == OffsetStore.none ? Int64(-2) : offset
-        }
-        try consumer.reposition(positions)
+        try consumer.reposition(try startPositions(Array(owned)))
     }
 
     /// A stored offset fell off the broker. Never skip silently: stop, or record the gap and move on.
@@ -214,8 +246,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 "partition \(tp): stored offset \(from) is outside what the broker holds (\(marks.low)..<\(marks.high)); was the topic recreated?")
         }
         try acceptGap(tp, from: from, to: marks.low, stored: from)
-        expected[tp.partition] = marks.low
-        try repositionAll()
+        try consumer.reposition(try startPositions(Array(owned)))
     }
 
     /// Messages `from..<to` of a partition were deleted before they were loaded. By default that stops the
@@ -284,9 +315,19 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         // A cooperative rebalance can add partitions mid-batch; the connection is busy with its COPY.
         try commit()
         let ours = partitions.filter { $0.topic == configuration.topic }.map(\.partition)
-        let stored = try offsets.read(db, partitions: ours)
+        owned.formUnion(ours)
+        let start = try startPositions(ours)
+        if firstAssignment == nil { firstAssignment = MonotonicClock.nowNanoseconds() }
+        logger.info("assigned \(ours.count) partitions", metadata: ["partitions": "\(ours.sorted())"])
+        return start
+    }
+
+    /// Where each partition starts: its stored offset, else offset 0 (`-2`, the beginning). Sets `expected`,
+    /// the value the fence checks at commit. Only valid with no batch open, since local positions are dropped.
+    private func startPositions(_ partitions: [Int32]) throws -> [TopicPartition: Int64] {
+        let stored = try offsets.read(db, partitions: partitions)
         var start: [TopicPartition: Int64] = [:]
-        for partition in ours {
+        for partition in partitions {
             let tp = TopicPartition(topic: configuration.topic, partition: partition)
             endReached[partition] = nil
             if let offset = stored[partition] {
@@ -303,10 +344,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 start[tp] = low
             } else {
                 expected[partition] = OffsetStore.none
+                start[tp] = -2  // RD_KAFKA_OFFSET_BEGINNING
             }
         }
-        if firstAssignment == nil { firstAssignment = MonotonicClock.nowNanoseconds() }
-        logger.info("assigned \(ours.count) partitions", metadata: ["partitions": "\(ours.sorted())"])
         return start
     }
 
@@ -318,6 +358,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             logger.warning("batch abandoned at revocation: \(error)")
         }
         for tp in partitions where tp.topic == configuration.topic {
+            owned.remove(tp.partition)
             expected[tp.partition] = nil
             endReached[tp.partition] = nil
         }
