@@ -14,7 +14,7 @@ public struct KafkaOptions: ParsableArguments, Sendable {
     @Option(
         name: .customShort("X"),
         help: ArgumentHelp(
-            "A librdkafka property, key=value (repeatable), e.g. -X security.protocol=SASL_SSL.",
+            "A librdkafka property, key=value (repeatable), e.g. -X security.protocol=SASL_SSL. Env: KAFKA_PROPERTY_<NAME>, e.g. KAFKA_PROPERTY_SASL_PASSWORD for sasl.password (keeps secrets off the command line).",
             valueName: "key=value"))
     var properties: [String] = []
 
@@ -33,9 +33,11 @@ public struct KafkaOptions: ParsableArguments, Sendable {
         guard !topic.isEmpty, topic.utf8.count <= 249 else { throw ValidationError("--topic must be 1 to 249 characters") }
     }
 
-    /// The librdkafka configuration these flags describe.
+    /// The librdkafka configuration these flags describe: `KAFKA_PROPERTY_*` variables first, `-X` over them.
     public var configuration: KafkaConfiguration {
-        var map: [String: String] = [:]
+        var map = Environment.withPrefix("KAFKA_PROPERTY_").reduce(into: [String: String]()) { map, entry in
+            map[entry.key.lowercased().replacing("_", with: ".")] = entry.value
+        }
         for property in properties {
             let parts = property.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             map[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
