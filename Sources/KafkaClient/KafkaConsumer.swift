@@ -20,6 +20,7 @@ public final class KafkaConsumer {
         "enable.auto.commit": "false",
         "enable.auto.offset.store": "false",
         "auto.offset.reset": "error",
+        "allow.auto.create.topics": "false",
         "enable.partition.eof": "true",
         "session.timeout.ms": "10000",
         "heartbeat.interval.ms": "1000",
@@ -124,9 +125,7 @@ public final class KafkaConsumer {
 
     /// The topic's partition count, which also proves the cluster is reachable and the topic exists.
     public func partitionCount(timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
-        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError(rd_kafka_last_error()) }
-        defer { rd_kafka_topic_destroy(rkt) }
-        return try Metadata.partitionCount(handle: handle, topicHandle: rkt, topic: topic, timeout: timeoutMilliseconds)
+        try Metadata.partitionCount(handle: handle, topic: topic, timeout: timeoutMilliseconds)
     }
 
     /// Restarts the given assigned partitions at the given offsets (`RD_KAFKA_OFFSET_BEGINNING`, -2, for the

@@ -8,14 +8,19 @@ import Logging
 /// acknowledged.
 public final class KafkaProducer {
     let handle: OpaquePointer
-    let topicHandle: OpaquePointer
+    /// Created on first send, not in `init`: creating it makes librdkafka ask for the topic's metadata,
+    /// and a broker that auto-creates topics (the mock cluster always does) would create a mistyped topic
+    /// before `partitionCount` could report it missing.
+    private var topicHandle: OpaquePointer?
     let context: ClientContext
     public let topic: String
 
     /// Producer defaults; any of them can be overridden through `configuration.properties`.
-    /// Default: idempotence on, `acks=all`, `linger.ms=5`, 10,000-message batches, 1 GiB of queue.
+    /// Default: idempotence on, `acks=all`, `linger.ms=5`, 10,000-message batches, 1 GiB of queue, and no
+    /// topic auto-creation: a mistyped `--topic` is an error, not a new empty topic.
     public static let defaults: [String: String] = [
         "enable.idempotence": "true",
+        "allow.auto.create.topics": "false",
         "acks": "all",
         "linger.ms": "5",
         "batch.num.messages": "10000",
@@ -43,19 +48,13 @@ public final class KafkaProducer {
             rd_kafka_conf_destroy(conf)
             throw KafkaError(.configuration, message: text(ofCBuffer: errorText))
         }
-        guard let rkt = rd_kafka_topic_new(rk, topic, nil) else {
-            let error = KafkaError(rd_kafka_last_error())
-            rd_kafka_destroy(rk)
-            throw error
-        }
         self.handle = rk
-        self.topicHandle = rkt
         self.context = context
         self.topic = topic
     }
 
     deinit {
-        rd_kafka_topic_destroy(topicHandle)
+        if let topicHandle { rd_kafka_topic_destroy(topicHandle) }
         rd_kafka_destroy(handle)
     }
 
@@ -68,6 +67,8 @@ public final class KafkaProducer {
     /// Queues one message (librdkafka copies the bytes). When the local queue is full it serves delivery
     /// reports until there is room, so a fast producer is slowed down instead of failing.
     public func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws(KafkaError) {
+        let topicHandle: OpaquePointer
+        if let opened = self.topicHandle { topicHandle = opened } else { topicHandle = try openTopic() }
         while true {
             let result = rd_kafka_produce(
                 topicHandle, RD_KAFKA_PARTITION_UA, RD_KAFKA_MSG_F_COPY,
@@ -78,6 +79,12 @@ public final class KafkaProducer {
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw KafkaError(err) }
             rd_kafka_poll(handle, 10)
         }
+    }
+
+    private func openTopic() throws(KafkaError) -> OpaquePointer {
+        guard let rkt = rd_kafka_topic_new(handle, topic, nil) else { throw KafkaError(rd_kafka_last_error()) }
+        topicHandle = rkt
+        return rkt
     }
 
     /// Serves delivery reports and callbacks without blocking longer than `timeoutMilliseconds`.
@@ -96,28 +103,31 @@ public final class KafkaProducer {
     /// Asks the cluster for the topic's partition count, which proves the brokers are reachable and the topic
     /// exists before any event is generated.
     public func partitionCount(timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
-        try Metadata.partitionCount(handle: handle, topicHandle: topicHandle, topic: topic, timeout: timeoutMilliseconds)
+        try Metadata.partitionCount(handle: handle, topic: topic, timeout: timeoutMilliseconds)
     }
 }
 
 /// Metadata look-ups shared by the producer and the consumer.
 enum Metadata {
-    static func partitionCount(
-        handle: OpaquePointer, topicHandle: OpaquePointer, topic: String, timeout: Int32
-    ) throws(KafkaError) -> Int {
+    /// Lists the cluster's topics rather than asking for this one: a request naming a topic may create it
+    /// on brokers with `auto.create.topics.enable` (librdkafka's mock cluster always does), and a mistyped
+    /// topic must be an error, not a new empty topic.
+    static func partitionCount(handle: OpaquePointer, topic: String, timeout: Int32) throws(KafkaError) -> Int {
         var metadata: UnsafePointer<rd_kafka_metadata>?
-        let err = rd_kafka_metadata(handle, 0, topicHandle, &metadata, timeout)
+        let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
             throw KafkaError(err, message: "cannot read metadata for topic \(topic): \(String(cString: rd_kafka_err2str(err)))")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
-        guard metadata.pointee.topic_cnt > 0 else {
-            throw KafkaError(.unknownTopic, message: "topic \(topic) does not exist")
+        let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
+        guard let found = topics.first(where: { String(cString: $0.topic) == topic }) else {
+            throw KafkaError(
+                .unknownTopic,
+                message: "topic \(topic) does not exist on the cluster (\(topics.count) topics); create it or check --topic / KAFKA_TOPIC")
         }
-        let topicMetadata = metadata.pointee.topics[0]
-        if topicMetadata.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(topicMetadata.err, message: "topic \(topic): \(String(cString: rd_kafka_err2str(topicMetadata.err)))")
+        if found.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(found.err, message: "topic \(topic): \(String(cString: rd_kafka_err2str(found.err)))")
         }
-        return Int(topicMetadata.partition_cnt)
+        return Int(found.partition_cnt)
     }
 }
