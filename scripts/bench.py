@@ -25,47 +25,26 @@ import subprocess
 import sys
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import harness  # run, psql, database_url ...: shared with scripts/faults.py
+from harness import ROOT, database_url, psql, run
+
 BIN = os.path.join(ROOT, ".build", "release")
 LOCAL = os.path.join(ROOT, ".local", "bench")
 COLUMNS = ("purchase_id, user_id, product_id, category, country, quantity, unit_price, amount, currency, "
            "payment_method, created_at, kafka_topic, kafka_partition, kafka_offset, load_batch_id")
 
 
-def run(args, env=None, capture=True, check=True):
-    result = subprocess.run(args, env=env, cwd=ROOT, text=True,
-                            stdout=subprocess.PIPE if capture else None,
-                            stderr=subprocess.PIPE if capture else None)
-    if check and result.returncode != 0:
-        sys.exit(f"bench: {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result
-
-
 def services_env(restart_broker=False, partitions=None):
     """Starts (or restarts the broker of) the private services and returns their environment."""
     # 128 partitions: the mock cluster keeps about 5 MiB (some 16,000 of these events) per partition, and the
     # user-id keys do not spread perfectly, so 64 partitions lost messages at 1 M events.
-    env = dict(os.environ, BIN_DIR=BIN,
-               BROKER_PARTITIONS=str(partitions or os.environ.get("BROKER_PARTITIONS", "128")))
-    text = run(["scripts/services.sh", "restart-broker" if restart_broker else "up"], env=env).stdout
-    for name, value in re.findall(r"export (\w+)='([^']*)'", text):
-        env[name] = value
-    return env
-
-
-def database_url(env, name):
-    return re.sub(r"dbname=\S+", f"dbname={name}", env["DATABASE_URL"])
-
-
-def psql(env, db, *args):
-    return run(["psql", database_url(env, db), "-qAtX", "-v", "ON_ERROR_STOP=1", *args], env=env).stdout.strip()
+    return harness.services_env(BIN, "restart-broker" if restart_broker else "up",
+                                BROKER_PARTITIONS=str(partitions or os.environ.get("BROKER_PARTITIONS", "128")))
 
 
 def fresh_database(env, name):
     """Drops and recreates a database and applies the migrations."""
-    psql(env, "postgres", "-c", f"drop database if exists {name} with (force)")
-    psql(env, "postgres", "-c", f"create database {name}")
-    run([f"{BIN}/rollup", "migrate", "--log-level", "error", "--database-url", database_url(env, name)], env=env)
+    harness.fresh_database(env, name, BIN)
 
 
 def median(values):

@@ -20,7 +20,6 @@ public final class KafkaConsumer {
         "enable.auto.commit": "false",
         "enable.auto.offset.store": "false",
         "auto.offset.reset": "error",
-        "allow.auto.create.topics": "false",
         "enable.partition.eof": "true",
         "session.timeout.ms": "10000",
         "heartbeat.interval.ms": "1000",
