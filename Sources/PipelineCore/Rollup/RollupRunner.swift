@@ -78,6 +78,8 @@ public struct RollupRunner {
                 for model in models {
                     do {
                         result.rowsUpserted += try db.query(model.sql, model.takesWindowSize ? [windowSize] : []).affectedRows
+                    } catch let error as PostgresError where error.isOutage {
+                        throw error  // not the model's fault: the caller waits for Postgres and retries
                     } catch {
                         throw PipelineError("rollup model \(model.name) failed: \(error)")
                     }
