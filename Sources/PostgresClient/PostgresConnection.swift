@@ -143,13 +143,60 @@ public final class PostgresConnection {
         PQconninfoFree(options)
     }
 
-    /// Best effort for settings that do not parse: blank out anything between `:` and `@` of a URL.
+    /// For settings libpq cannot parse (so cannot tell us the password): blank out every value that could be
+    /// one, a URL's `user:password@` and any `password=` value (URL query or key=value), raw and
+    /// percent-decoded, since libpq's parse error may quote any of them.
     private static func redactAny(_ message: String, settings: String) -> String {
-        guard let at = settings.lastIndex(of: "@"), let scheme = settings.firstRange(of: "://") else { return message }
-        let userInfo = settings[scheme.upperBound..<at]
-        guard let colon = userInfo.firstIndex(of: ":") else { return message }
-        let password = String(userInfo[userInfo.index(after: colon)...])
-        return redact(message, secret: password)
+        var secrets: [Substring] = []
+        if let scheme = settings.firstRange(of: "://") {
+            let authority = settings[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" }
+            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
+                secrets.append(authority[authority.index(after: colon)..<at])
+            }
+        }
+        // Every `password=` value, found case-insensitively (ASCII, so byte offsets are character offsets).
+        let bytes = Array(settings.utf8)
+        let key = Array("password=".utf8)
+        var index = 0
+        while index + key.count <= bytes.count {
+            let matches = zip(bytes[index..<index + key.count], key).allSatisfy { $0 | 0x20 == $1 | 0x20 }
+            guard matches else {
+                index += 1
+                continue
+            }
+            index += key.count
+            var end = index
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&"), bytes[end] != UInt8(ascii: " ") { end += 1 }
+            var value = bytes[index..<end]
+            if value.first == UInt8(ascii: "'") { value = value.dropFirst().prefix { $0 != UInt8(ascii: "'") } }
+            secrets.append(Substring(decoding: value, as: UTF8.self))
+            index = end
+        }
+        var redacted = message
+        for secret in secrets where !secret.isEmpty {
+            redacted = redact(redacted, secret: String(secret))
+            if let decoded = percentDecoded(secret) { redacted = redact(redacted, secret: decoded) }
+        }
+        return redacted
+    }
+
+    /// `%41` → `A`; nil when the text has no escapes or a malformed one.
+    private static func percentDecoded(_ text: Substring) -> String? {
+        var out: [UInt8] = []
+        var bytes = text.utf8.makeIterator()
+        var escaped = false
+        while let byte = bytes.next() {
+            guard byte == UInt8(ascii: "%") else {
+                out.append(byte)
+                continue
+            }
+            guard let high = bytes.next().flatMap({ UInt8(String(UnicodeScalar($0)), radix: 16) }),
+                let low = bytes.next().flatMap({ UInt8(String(UnicodeScalar($0)), radix: 16) })
+            else { return nil }
+            out.append(high << 4 | low)
+            escaped = true
+        }
+        return escaped ? String(decoding: out, as: UTF8.self) : nil
     }
 }
 
