@@ -18,21 +18,7 @@ public struct PurchaseDecoder: Sendable {
         case purchaseID, userID, productID, category, country, quantity, unitPrice, amount, currency,
             paymentMethod, createdAt
 
-        var name: String {
-            switch self {
-            case .purchaseID: "purchase_id"
-            case .userID: "user_id"
-            case .productID: "product_id"
-            case .category: "category"
-            case .country: "country"
-            case .quantity: "quantity"
-            case .unitPrice: "unit_price"
-            case .amount: "amount"
-            case .currency: "currency"
-            case .paymentMethod: "payment_method"
-            case .createdAt: "created_at"
-            }
-        }
+        var name: String { asciiName.description }
 
         init?(name: String) {
             switch name {
@@ -50,18 +36,110 @@ public struct PurchaseDecoder: Sendable {
             default: return nil
             }
         }
+
+        /// The field a key names. Keys are nearly always plain ASCII (`JSONText.raw`) and are then matched
+        /// by their bytes, without building a `String`: for ASCII, equal strings are equal bytes. Decoded keys
+        /// (escapes, non-ASCII) go through `init(name:)`'s `String` comparison.
+        init?(key: JSONText) {
+            guard case .raw(let bytes) = key else {
+                self.init(name: key.string)
+                return
+            }
+            let candidate: Field
+            // Length and first byte tell the eleven names apart; the bytes then confirm the match. Each case's
+            // length is its name's length, so the comparison below reads inside both the key and the name.
+            switch (bytes.count, bytes.first ?? 0) {
+            case (11, UInt8(ascii: "p")): candidate = .purchaseID
+            case (7, UInt8(ascii: "u")): candidate = .userID
+            case (10, UInt8(ascii: "p")): candidate = .productID
+            case (8, UInt8(ascii: "c")): candidate = bytes[1] == UInt8(ascii: "a") ? .category : .currency
+            case (7, UInt8(ascii: "c")): candidate = .country
+            case (8, UInt8(ascii: "q")): candidate = .quantity
+            case (10, UInt8(ascii: "u")): candidate = .unitPrice
+            case (6, UInt8(ascii: "a")): candidate = .amount
+            case (14, UInt8(ascii: "p")): candidate = .paymentMethod
+            case (10, UInt8(ascii: "c")): candidate = .createdAt
+            default: return nil
+            }
+            let name = candidate.asciiName
+            for k in 0..<bytes.count where bytes[k] != name.utf8Start[k] { return nil }
+            self = candidate
+        }
+
+        /// `name` as a `StaticString`, whose bytes are compared without `String`'s generic machinery (the
+        /// generic comparison cost more than the rest of decoding in a profile).
+        private var asciiName: StaticString {
+            switch self {
+            case .purchaseID: "purchase_id"
+            case .userID: "user_id"
+            case .productID: "product_id"
+            case .category: "category"
+            case .country: "country"
+            case .quantity: "quantity"
+            case .unitPrice: "unit_price"
+            case .amount: "amount"
+            case .currency: "currency"
+            case .paymentMethod: "payment_method"
+            case .createdAt: "created_at"
+            }
+        }
+    }
+
+    /// The string values of the fields seen so far, without an array allocation per message.
+    private struct Strings {
+        var purchaseID, userID, productID, category, country, unitPrice, amount, currency, paymentMethod,
+            createdAt: JSONText?
+
+        subscript(field: Field) -> JSONText? {
+            get {
+                switch field {
+                case .purchaseID: purchaseID
+                case .userID: userID
+                case .productID: productID
+                case .category: category
+                case .country: country
+                case .quantity: nil
+                case .unitPrice: unitPrice
+                case .amount: amount
+                case .currency: currency
+                case .paymentMethod: paymentMethod
+                case .createdAt: createdAt
+                }
+            }
+            set {
+                switch field {
+                case .purchaseID: purchaseID = newValue
+                case .userID: userID = newValue
+                case .productID: productID = newValue
+                case .category: category = newValue
+                case .country: country = newValue
+                case .quantity: break
+                case .unitPrice: unitPrice = newValue
+                case .amount: amount = newValue
+                case .currency: currency = newValue
+                case .paymentMethod: paymentMethod = newValue
+                case .createdAt: createdAt = newValue
+                }
+            }
+        }
     }
 
     public func decode(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> PurchaseEvent {
+        try decodeBorrowing(value, now: now).event
+    }
+
+    /// `decode` without copying the text fields out of the message: the loader's path. The result's text
+    /// is valid only while `value` is.
+    func decodeBorrowing(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> BorrowedPurchase {
         guard let value else { throw ValidationFailure("null message value") }
-        var strings = [JSONText?](repeating: nil, count: Field.allCases.count)
+        var strings = Strings()
         var quantity: Int64?
         var seen = 0
         var scanner = FlatJSONScanner(value)
         try scanner.scanObject { (key, field) throws(ValidationFailure) in
-            guard let known = Field(name: key) else { return }
+            guard let known = Field(key: key) else { return }
             let bit = 1 << known.rawValue
-            guard seen & bit == 0 else { throw ValidationFailure("field \(key) appears more than once") }
+            guard seen & bit == 0 else { throw ValidationFailure("field \(key.string) appears more than once") }
             seen |= bit
             switch (known, field) {
             case (.quantity, .number(let digits)):
@@ -72,14 +150,14 @@ public struct PurchaseDecoder: Sendable {
             case (.quantity, _):
                 throw ValidationFailure("quantity must be a number")
             case (_, .string(let s)):
-                strings[known.rawValue] = s
+                strings[known] = s
             case (.unitPrice, _), (.amount, _):
-                throw ValidationFailure("\(key) must be a decimal string like \"12.50\"")
+                throw ValidationFailure("\(key.string) must be a decimal string like \"12.50\"")
             default:
-                throw ValidationFailure("\(key) must be a string")
+                throw ValidationFailure("\(key.string) must be a string")
             }
         }
-        for field in Field.allCases where field != .quantity && strings[field.rawValue] == nil {
+        for field in Field.allCases where field != .quantity && strings[field] == nil {
             throw ValidationFailure("missing field \(field.name)")
         }
         guard let quantity else { throw ValidationFailure("missing field quantity") }
@@ -87,30 +165,34 @@ public struct PurchaseDecoder: Sendable {
             throw ValidationFailure("quantity must be between 1 and 10000, got \(quantity)")
         }
 
-        func text(_ field: Field) throws(ValidationFailure) -> String {
-            let s = strings[field.rawValue]!.string
-            guard !s.isEmpty else { throw ValidationFailure("\(field.name) is empty") }
-            guard s.utf8.count <= 64 else { throw ValidationFailure("\(field.name) is longer than 64 bytes") }
-            guard !s.utf8.contains(0) else { throw ValidationFailure("\(field.name) contains a NUL character") }
+        func text(_ field: Field) throws(ValidationFailure) -> JSONText {
+            let s = strings[field]!
+            let problem: String? = s.withBytes { bytes in
+                if bytes.isEmpty { return "is empty" }
+                if bytes.count > 64 { return "is longer than 64 bytes" }
+                if bytes.contains(0) { return "contains a NUL character" }
+                return nil
+            }
+            if let problem { throw ValidationFailure("\(field.name) \(problem)") }
             return s
         }
 
-        guard let purchaseID = strings[Field.purchaseID.rawValue]!.withBytes({ PurchaseID(bytes: $0) }) else {
+        guard let purchaseID = strings.purchaseID!.withBytes({ PurchaseID(bytes: $0) }) else {
             throw ValidationFailure("purchase_id is not a UUID")
         }
         let country = try text(.country)
-        guard ReferenceData.countries.contains(country) else {
-            throw ValidationFailure("country \(country.debugDescription) is not an ISO 3166-1 alpha-2 code")
+        guard ReferenceData.isCountry(country) else {
+            throw ValidationFailure("country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
         }
         let currency = try text(.currency)
-        guard ReferenceData.currencies.contains(currency) else {
-            throw ValidationFailure("currency \(currency.debugDescription) is not an ISO 4217 code")
+        guard ReferenceData.isCurrency(currency) else {
+            throw ValidationFailure("currency \(currency.string.debugDescription) is not an ISO 4217 code")
         }
-        let unitPriceText = strings[Field.unitPrice.rawValue]!
+        let unitPriceText = strings.unitPrice!
         guard let unitPrice = unitPriceText.withBytes({ Money(decimalString: $0) }), unitPrice.cents <= 100_000_000 else {
             throw ValidationFailure("unit_price \(unitPriceText.string.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00")
         }
-        let amountText = strings[Field.amount.rawValue]!
+        let amountText = strings.amount!
         guard let amount = amountText.withBytes({ Money(decimalString: $0) }) else {
             throw ValidationFailure("amount \(amountText.string.prefix(32).debugDescription) is not a decimal with two places")
         }
@@ -118,7 +200,7 @@ public struct PurchaseDecoder: Sendable {
         guard amount == expected else {
             throw ValidationFailure("amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
         }
-        let timeText = strings[Field.createdAt.rawValue]!
+        let timeText = strings.createdAt!
         guard let createdAt = timeText.withBytes({ EventTime(rfc3339: $0) }) else {
             throw ValidationFailure("created_at \(timeText.string.prefix(40).debugDescription) is not an RFC 3339 time")
         }
@@ -126,7 +208,7 @@ public struct PurchaseDecoder: Sendable {
         guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
             throw ValidationFailure("created_at \(createdAt) is in the future (loader clock \(now))")
         }
-        return PurchaseEvent(
+        return BorrowedPurchase(
             purchaseID: purchaseID, userID: try text(.userID), productID: try text(.productID),
             category: try text(.category), country: country, quantity: Int32(quantity), unitPrice: unitPrice,
             amount: amount, currency: currency, paymentMethod: try text(.paymentMethod), createdAt: createdAt)

@@ -23,3 +23,51 @@ public enum ReferenceData {
         TRY TTD TWD TZS UAH UGX USD UYU UZS VES VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWL
         """.split(whereSeparator: \.isWhitespace).map(String.init))
 }
+
+extension ReferenceData {
+    /// Whether `text` is in `countries`. The loader checks every message, and hashing a `String` built for
+    /// the purpose cost more than the rest of the check: plain ASCII (nearly always) is looked up by its
+    /// letters in a table of all 26 × 26 pairs; decoded text (escapes, non-ASCII) goes through the `Set`,
+    /// whose `String` comparison (Unicode canonical equivalence) is the policy's definition of a match.
+    static func isCountry(_ text: JSONText) -> Bool {
+        switch text {
+        case .raw(let bytes): letterCodeIndex(bytes, length: 2).map { countryTable[$0] } ?? false
+        case .decoded(let string): countries.contains(string)
+        }
+    }
+
+    /// Whether `text` is in `currencies`; see `isCountry`.
+    static func isCurrency(_ text: JSONText) -> Bool {
+        switch text {
+        case .raw(let bytes): letterCodeIndex(bytes, length: 3).map { currencyTable[$0] } ?? false
+        case .decoded(let string): currencies.contains(string)
+        }
+    }
+
+    /// Every entry of both sets is `length` ASCII capital letters; for ASCII text, equal as `String`s means
+    /// equal bytes, so these tables say exactly what the sets say.
+    private static let countryTable = table(countries, length: 2)
+    private static let currencyTable = table(currencies, length: 3)
+
+    private static func table(_ codes: Set<String>, length: Int) -> [Bool] {
+        var table = [Bool](repeating: false, count: Int(pow26(length)))
+        for code in codes {
+            let index = Array(code.utf8).withUnsafeBytes { letterCodeIndex($0, length: length) }
+            table[index!] = true
+        }
+        return table
+    }
+
+    private static func pow26(_ n: Int) -> Int { n == 0 ? 1 : 26 * pow26(n - 1) }
+
+    /// `bytes` read as a base-26 number if it is `length` capital letters A-Z; nil otherwise.
+    private static func letterCodeIndex(_ bytes: UnsafeRawBufferPointer, length: Int) -> Int? {
+        guard bytes.count == length else { return nil }
+        var index = 0
+        for b in bytes {
+            guard b >= UInt8(ascii: "A"), b <= UInt8(ascii: "Z") else { return nil }
+            index = index * 26 + Int(b - UInt8(ascii: "A"))
+        }
+        return index
+    }
+}

@@ -34,26 +34,40 @@ struct LoadBatch {
 
     var messageCount: Int { purchases.rowCount + deadLetters.rowCount }
 
-    mutating func add(_ event: PurchaseEvent, from message: KafkaMessage) {
-        purchases.beginRow(fieldCount: Self.purchaseFieldCount)
-        purchases.appendUUID(event.purchaseID)
-        purchases.appendText(event.userID)
-        purchases.appendText(event.productID)
-        purchases.appendText(event.category)
-        purchases.appendText(event.country)
-        purchases.appendInt32(event.quantity)
-        purchases.appendNumeric(event.unitPrice)
-        purchases.appendNumeric(event.amount)
-        purchases.appendText(event.currency)
-        purchases.appendText(event.paymentMethod)
-        purchases.appendTimestamp(event.createdAt)
-        purchases.appendText(message.topic)
-        purchases.appendInt32(message.partition)
-        purchases.appendInt64(message.offset)
-        purchases.appendInt64(id)
+    /// Adds a valid purchase; its text goes from the message bytes straight into the COPY buffer, and the
+    /// row's fields are stored into room reserved once for the whole row.
+    mutating func add(_ event: BorrowedPurchase, from message: KafkaMessage) {
+        let textBytes = event.userID.byteCount + event.productID.byteCount + event.category.byteCount
+            + event.country.byteCount + event.currency.byteCount + event.paymentMethod.byteCount
+            + message.topic.utf8.count
+        purchases.appendRow(
+            fieldCount: Self.purchaseFieldCount,
+            maximumByteCount: Int(Self.purchaseFieldCount) * CopyFieldWriter.maximumFixedFieldSize + textBytes
+        ) { row in
+            row.uuid(event.purchaseID)
+            row.text(event.userID)
+            row.text(event.productID)
+            row.text(event.category)
+            row.text(event.country)
+            row.int32(event.quantity)
+            row.numeric(event.unitPrice)
+            row.numeric(event.amount)
+            row.text(event.currency)
+            row.text(event.paymentMethod)
+            row.timestamp(event.createdAt)
+            row.text(message.topic)
+            row.int32(message.partition)
+            row.int64(message.offset)
+            row.int64(id)
+        }
         minutes.insert(event.createdAt.minuteEpochSeconds)
         amount += event.amount
         nextOffsets[message.partition] = message.offset + 1
+    }
+
+    /// Adds a purchase the caller built (tests, tools) rather than decoded from `message`.
+    mutating func add(_ event: PurchaseEvent, from message: KafkaMessage) {
+        add(BorrowedPurchase(event), from: message)
     }
 
     mutating func addDeadLetter(_ message: KafkaMessage, reason: String) {
@@ -75,7 +89,7 @@ struct LoadBatch {
             try db.beginCopy("copy staging_purchases (\(Self.purchaseColumns)) from stdin (format binary)")
             copyStarted = true
         }
-        try purchases.buffer.withUnsafeBytes { try db.putCopyData($0) }
+        try purchases.withUnsafeBytes { try db.putCopyData($0) }
         purchases.removeAllBytes()
     }
 
@@ -91,8 +105,8 @@ struct LoadBatch {
         }
         if !deadLetters.isEmpty {
             deadLetters.finish()
-            _ = try db.copyFrom("copy dead_letters (\(Self.deadLetterColumns)) from stdin (format binary)") {
-                try $0.write(deadLetters.buffer)
+            _ = try db.copyFrom("copy dead_letters (\(Self.deadLetterColumns)) from stdin (format binary)") { writer in
+                try deadLetters.withUnsafeBytes { try writer.write($0) }
             }
         }
         if !minutes.isEmpty {

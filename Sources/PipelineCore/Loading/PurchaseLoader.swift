@@ -170,9 +170,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             }
             if batch == nil { try openBatch() }
             do {
-                let purchase = try configuration.decoder.decode(message.value, now: .coarseNow())
+                let purchase = try configuration.decoder.decodeBorrowing(message.value, now: .coarseNow())
                 batch!.add(purchase, from: message)
-                if batch!.purchases.buffer.count >= LoadBatch.streamThreshold { try batch!.streamPurchases(to: db) }
+                if batch!.purchases.byteCount >= LoadBatch.streamThreshold { try batch!.streamPurchases(to: db) }
             } catch let failure as ValidationFailure {
                 batch!.addDeadLetter(message, reason: failure.reason)
             }
