@@ -117,11 +117,22 @@ struct FlatJSONScanner {
     private mutating func parseString() throws(ValidationFailure) -> JSONText {
         i += 1  // opening quote
         let start = i
-        // Fast path: no escapes, the common case. One pass with a local index: printable ASCII other than
-        // the quote and the backslash is the only byte the loop steps over without a second look.
+        // Fast path: no escapes, the common case. Plain bytes (printable ASCII other than the quote and the
+        // backslash) are skipped eight at a time; any other byte gets a second look.
         var j = i
         var nonASCII = false
         while j < bytes.count {
+            while bytes.count - j >= 8 {
+                let word = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: j, as: UInt64.self))
+                let special = Self.specialBytes(word)
+                if special == 0 {
+                    j += 8
+                    continue
+                }
+                j += special.trailingZeroBitCount / 8
+                break
+            }
+            guard j < bytes.count else { break }
             let b = bytes[j]
             if b &- 0x20 < 0x60, b != UInt8(ascii: "\""), b != UInt8(ascii: "\\") {
                 j += 1
@@ -186,6 +197,24 @@ struct FlatJSONScanner {
             }
         }
         throw failure("unterminated string")
+    }
+
+    /// Marks (with its high bit) each byte of `word` that is a quote, a backslash, a control character
+    /// (below 0x20) or not ASCII (0x80 and above); zero when all eight bytes are plain string content.
+    ///
+    /// The classic SWAR tests ("Bit Twiddling Hacks", haszero/hasless): `(x - 0x01…) & ~x & 0x80…` flags
+    /// bytes of `x` that are zero, and `(x - 0x20…) & ~x & 0x80…` bytes below 0x20. A flag can be false only
+    /// above a true one (the subtraction borrows out of a true byte into the next), so the result is zero
+    /// exactly when no byte is special, and its lowest flag, read little-endian (byte k is bits 8k..<8k+8),
+    /// is the first special byte.
+    static func specialBytes(_ word: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        func zeroBytes(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highBits }
+        let quotes = zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\""))))
+        let backslashes = zeroBytes(word ^ (ones &* UInt64(UInt8(ascii: "\\"))))
+        let controls = (word &- ones &* 0x20) & ~word & highBits
+        return quotes | backslashes | controls | (word & highBits)
     }
 
     private mutating func hex4() throws(ValidationFailure) -> UInt32 {
