@@ -46,24 +46,37 @@ public struct PurchaseDecoder: Sendable {
                 return
             }
             let candidate: Field
-            // Length and first byte tell the eleven names apart; the bytes then confirm the match. Each case's
-            // length is its name's length, so the comparison below reads inside both the key and the name.
-            switch (bytes.count, bytes.first ?? 0) {
-            case (11, UInt8(ascii: "p")): candidate = .purchaseID
-            case (7, UInt8(ascii: "u")): candidate = .userID
-            case (10, UInt8(ascii: "p")): candidate = .productID
-            case (8, UInt8(ascii: "c")): candidate = bytes[1] == UInt8(ascii: "a") ? .category : .currency
-            case (7, UInt8(ascii: "c")): candidate = .country
-            case (8, UInt8(ascii: "q")): candidate = .quantity
-            case (10, UInt8(ascii: "u")): candidate = .unitPrice
-            case (6, UInt8(ascii: "a")): candidate = .amount
-            case (14, UInt8(ascii: "p")): candidate = .paymentMethod
-            case (10, UInt8(ascii: "c")): candidate = .createdAt
+            // Length and first bytes tell the eleven names apart; `matches` then confirms the match.
+            switch bytes.count {
+            case 6: candidate = .amount
+            case 7: candidate = bytes[0] == UInt8(ascii: "u") ? .userID : .country
+            case 8: candidate = bytes[0] == UInt8(ascii: "q") ? .quantity : bytes[1] == UInt8(ascii: "a") ? .category : .currency
+            case 10: candidate = bytes[0] == UInt8(ascii: "p") ? .productID : bytes[0] == UInt8(ascii: "u") ? .unitPrice : .createdAt
+            case 11: candidate = .purchaseID
+            case 14: candidate = .paymentMethod
             default: return nil
             }
-            let name = candidate.asciiName
-            for k in 0..<bytes.count where bytes[k] != name.utf8Start[k] { return nil }
+            guard Self.matches(bytes, candidate.asciiName) else { return nil }
             self = candidate
+        }
+
+        /// Whether `bytes` are exactly the bytes of `name`. Names of 4 to 16 bytes are compared as two
+        /// overlapping words (the first and the last 4 or 8 bytes), both inside both buffers since their
+        /// length is at least the word's; anything else byte by byte.
+        static func matches(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+            let n = bytes.count
+            guard n == name.utf8CodeUnitCount else { return false }
+            let other = UnsafeRawBufferPointer(start: name.utf8Start, count: n)
+            func sameWords<T: FixedWidthInteger>(_: T.Type) -> Bool {
+                let last = n - MemoryLayout<T>.size
+                return bytes.loadUnaligned(as: T.self) == other.loadUnaligned(as: T.self)
+                    && bytes.loadUnaligned(fromByteOffset: last, as: T.self) == other.loadUnaligned(fromByteOffset: last, as: T.self)
+            }
+            switch n {
+            case 8...16: return sameWords(UInt64.self)
+            case 4..<8: return sameWords(UInt32.self)
+            default: return bytes.elementsEqual(other)
+            }
         }
 
         /// `name` as a `StaticString`, whose bytes are compared without `String`'s generic machinery (the
