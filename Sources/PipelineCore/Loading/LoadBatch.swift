@@ -25,6 +25,9 @@ struct LoadBatch {
     var nextOffsets: [Int32: Int64] = [:]
     /// UTC minutes (epoch seconds) of event time this batch touches: its ingest-ledger rows.
     var minutes = Set<Int64>()
+    /// The minute last inserted into `minutes`: consecutive messages of a partition mostly share one, and
+    /// comparing is cheaper than hashing for the set.
+    private var lastMinute: Int64?
     var amount = Money(cents: 0)
 
     init(id: Int64) {
@@ -60,7 +63,11 @@ struct LoadBatch {
             row.int64(message.offset)
             row.int64(id)
         }
-        minutes.insert(event.createdAt.minuteEpochSeconds)
+        let minute = event.createdAt.minuteEpochSeconds
+        if minute != lastMinute {
+            minutes.insert(minute)
+            lastMinute = minute
+        }
         amount += event.amount
         nextOffsets[message.partition] = message.offset + 1
     }
