@@ -31,6 +31,8 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     private var targets: [Int32: Int64] = [:]
     /// Where the consumer last hit the end of each partition.
     private var endReached: [Int32: Int64] = [:]
+    /// Whether a partition end arrived since the loop last asked `reachedTargets` (with `untilCaughtUp`).
+    private var partitionEndSeen = false
     public private(set) var statistics = LoaderStatistics()
     private var lastProgress = MonotonicClock.nowMilliseconds()
     private var rowsAtLastProgress = 0
@@ -108,8 +110,12 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 timeout = Int32(clamping: due > now ? min(100, due - now) : 0)
             }
             let got = try consumer.poll(timeoutMilliseconds: timeout) { event in try handle(event) }
+            // With untilCaughtUp, the last batch commits as soon as every partition has been read up to its
+            // target, instead of staying open until --batch-ms for messages that will not come.
+            let finished = configuration.untilCaughtUp && partitionEndSeen && reachedTargets()
+            partitionEndSeen = false
             if let batch,
-                batch.messageCount >= configuration.batchMaxMessages
+                finished || batch.messageCount >= configuration.batchMaxMessages
                     || MonotonicClock.nowMilliseconds() >= batch.openedAt + UInt64(configuration.batchMaxMilliseconds)
             {
                 try commit()
@@ -178,6 +184,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             }
         case .partitionEnd(let tp, let nextOffset):
             endReached[tp.partition] = nextOffset
+            partitionEndSeen = true
         case .error(let error, let tp, _):
             if let tp, error.code == .autoOffsetReset || error.code == .offsetOutOfRange {
                 try handleGap(tp)
@@ -270,6 +277,13 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         }
         logger.warning(
             "partition \(tp): skipped \(missing) messages deleted by retention (offsets \(from)..<\(to)); recorded in loader_offset_gaps")
+    }
+
+    /// Whether the consumer has reached the end of every partition at or past its target: everything the
+    /// topic held at start has been handed to this loader (committed or in the open batch). Asks nothing of
+    /// Postgres; `isCaughtUp` then confirms against the stored offsets.
+    private func reachedTargets() -> Bool {
+        targets.allSatisfy { partition, target in target <= 0 || (endReached[partition] ?? 0) >= target }
     }
 
     private func isCaughtUp() throws -> Bool {
