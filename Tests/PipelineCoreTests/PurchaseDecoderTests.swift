@@ -62,6 +62,15 @@ import Testing
         #expect(try decode(text).userID == "u-é😀\n")
     }
 
+    /// Codes match byte for byte: an escaped ASCII code is the code, a look-alike is not (the Kelvin sign
+    /// U+212A is canonically equivalent to `K` as a Swift `String`, but would be stored apart from `KE`).
+    @Test func countryAndCurrencyCodesMatchByBytes() throws {
+        #expect(try decode(json(replacing: "\"DE\"", with: "\"\\u0044E\"")).country == "DE")
+        #expect(reason(json(replacing: "\"DE\"", with: "\"\\u212AE\""))?.contains("ISO 3166-1") == true)
+        #expect(reason(json(replacing: "\"DE\"", with: "\"\u{212A}E\""))?.contains("ISO 3166-1") == true)
+        #expect(reason(json(replacing: "\"EUR\"", with: "\"\u{212A}RW\""))?.contains("ISO 4217") == true)
+    }
+
     @Test func givesReadableReasons() {
         #expect(reason("") == "empty message")
         #expect(reason("[1]") == "not a JSON object")

@@ -25,23 +25,18 @@ public enum ReferenceData {
 }
 
 extension ReferenceData {
-    /// Whether `text` is in `countries`. The loader checks every message, and hashing a `String` built for
-    /// the purpose cost more than the rest of the check: plain ASCII (nearly always) is looked up by its
-    /// letters in a table of all 26 × 26 pairs; decoded text (escapes, non-ASCII) goes through the `Set`,
-    /// whose `String` comparison (Unicode canonical equivalence) is the policy's definition of a match.
+    /// Whether `text` is in `countries`, compared byte for byte. The loader checks every message, and
+    /// hashing a `String` built for the purpose cost more than the rest of the check, so the code's letters
+    /// index a table of all 26 × 26 pairs. Bytes, not `String` equality: Swift's `==` is Unicode canonical
+    /// equivalence, under which the Kelvin sign (U+212A) equals `K`, so `"\u212AE"` would pass as Kenya and
+    /// then be stored, and summed, apart from `KE`.
     static func isCountry(_ text: JSONText) -> Bool {
-        switch text {
-        case .raw(let bytes): letterCodeIndex(bytes, length: 2).map { countryTable[$0] } ?? false
-        case .decoded(let string): countries.contains(string)
-        }
+        text.withBytes { letterCodeIndex($0, length: 2).map { countryTable[$0] } ?? false }
     }
 
     /// Whether `text` is in `currencies`; see `isCountry`.
     static func isCurrency(_ text: JSONText) -> Bool {
-        switch text {
-        case .raw(let bytes): letterCodeIndex(bytes, length: 3).map { currencyTable[$0] } ?? false
-        case .decoded(let string): currencies.contains(string)
-        }
+        text.withBytes { letterCodeIndex($0, length: 3).map { currencyTable[$0] } ?? false }
     }
 
     /// Every entry of both sets is `length` ASCII capital letters; for ASCII text, equal as `String`s means
