@@ -1,11 +1,16 @@
 # The commands people run. See README.md.
-.PHONY: demo test bench build release up down clean
+.PHONY: demo test faults bench build release up down clean
 
 demo:            ## Run the whole pipeline on the embedded default and print the result
 	scripts/demo.sh
 
 test:            ## Unit + integration tests against a private Postgres and the dev broker
 	scripts/test.sh
+
+faults:          ## The fault suite (SIGKILLed loader, Postgres restart, broker trouble, zombie ...) on the debug build
+	scripts/ensure-deps.sh
+	PATH="$$PATH:/opt/swift/usr/bin" swift build
+	python3 scripts/faults.py $(FAULTS_ARGS)
 
 bench:           ## End-to-end benchmarks against psql \copy and kcat (release build); prints a table
 	WITH_BENCH_TOOLS=1 scripts/ensure-deps.sh

@@ -12,3 +12,6 @@ trap 'scripts/services.sh down' EXIT
 eval "$(scripts/services.sh up)"
 swift test --skip-build
 CONFIG=debug DEMO_EVENTS=60000 scripts/e2e.sh
+# The fault suite (scripts/faults.py): its own Postgres (.local/faults, port 55433) and dev brokers, stopped
+# when it ends; figures in .local/faults/results.json.
+python3 scripts/faults.py --bin "$BIN_DIR"
