@@ -144,38 +144,57 @@ public final class PostgresConnection {
     }
 
     /// For settings libpq cannot parse (so cannot tell us the password): blank out every value that could be
-    /// one, a URL's `user:password@` and any `password=` value (URL query or key=value), raw and
-    /// percent-decoded, since libpq's parse error may quote any of them.
+    /// one, a URL's `user:password@` and any `password=` value (URL query or key=value), since libpq's parse
+    /// error may quote the whole string or just the offending token. The string is masked where the
+    /// password sits, so a short password does not blank out look-alike text elsewhere in the message.
     private static func redactAny(_ message: String, settings: String) -> String {
-        var secrets: [Substring] = []
+        let bytes = Array(settings.utf8)
+        var secrets: [Range<Int>] = []
+        // user:password@ in the URL's authority.
         if let scheme = settings.firstRange(of: "://") {
-            let authority = settings[scheme.upperBound...].prefix { $0 != "/" && $0 != "?" }
-            if let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") {
-                secrets.append(authority[authority.index(after: colon)..<at])
+            let from = settings.utf8.distance(from: settings.startIndex, to: scheme.upperBound)
+            let authorityEnd = bytes[from...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? bytes.count
+            if let at = bytes[from..<authorityEnd].lastIndex(of: UInt8(ascii: "@")),
+                let colon = bytes[from..<at].firstIndex(of: UInt8(ascii: ":"))
+            {
+                secrets.append(colon + 1..<at)
             }
         }
-        // Every `password=` value, found case-insensitively (ASCII, so byte offsets are character offsets).
-        let bytes = Array(settings.utf8)
+        // Every `password=` value, found case-insensitively, up to `&` or a space (or a closing quote).
         let key = Array("password=".utf8)
         var index = 0
         while index + key.count <= bytes.count {
-            let matches = zip(bytes[index..<index + key.count], key).allSatisfy { $0 | 0x20 == $1 | 0x20 }
-            guard matches else {
+            guard zip(bytes[index..<index + key.count], key).allSatisfy({ $0 | 0x20 == $1 | 0x20 }) else {
                 index += 1
                 continue
             }
-            index += key.count
-            var end = index
-            while end < bytes.count, bytes[end] != UInt8(ascii: "&"), bytes[end] != UInt8(ascii: " ") { end += 1 }
-            var value = bytes[index..<end]
-            if value.first == UInt8(ascii: "'") { value = value.dropFirst().prefix { $0 != UInt8(ascii: "'") } }
-            secrets.append(Substring(decoding: value, as: UTF8.self))
+            var start = index + key.count
+            var end = start
+            if start < bytes.count, bytes[start] == UInt8(ascii: "'") {
+                start += 1
+                end = bytes[start...].firstIndex(of: UInt8(ascii: "'")) ?? bytes.count
+            } else {
+                while end < bytes.count, bytes[end] != UInt8(ascii: "&"), bytes[end] != UInt8(ascii: " ") { end += 1 }
+            }
+            secrets.append(start..<end)
             index = end
         }
-        var redacted = message
-        for secret in secrets where !secret.isEmpty {
-            redacted = redact(redacted, secret: String(secret))
-            if let decoded = percentDecoded(secret) { redacted = redact(redacted, secret: decoded) }
+        secrets.removeAll { $0.isEmpty }
+        guard !secrets.isEmpty else { return message }
+
+        var masked = bytes
+        for range in secrets.sorted(by: { $0.lowerBound > $1.lowerBound }) {
+            masked.replaceSubrange(range, with: Array("***".utf8))
+        }
+        var redacted = message.replacing(settings, with: String(decoding: masked, as: UTF8.self))
+        for range in secrets {
+            let secret = String(decoding: bytes[range], as: UTF8.self)
+            for form in [secret, percentDecoded(secret[...])].compactMap({ $0 }) {
+                // A quoted token is the secret however short; elsewhere only a secret long enough not to
+                // match ordinary text by chance.
+                redacted = redacted.replacing("\"\(form)\"", with: "\"***\"")
+                if form.count >= 4 { redacted = redact(redacted, secret: form) }
+            }
         }
         return redacted
     }

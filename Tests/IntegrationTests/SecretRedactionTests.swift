@@ -16,4 +16,9 @@ import Testing
         #expect(error?.code == .invalidSettings)
         #expect(error.map { !$0.description.contains("Hunter2Secret") && !$0.description.contains("Hunter%32") } == true, "\(error?.description ?? "")")
     }
+
+    @Test func aShortPasswordDoesNotBlankOutTheRestOfTheMessage() {
+        let error = #expect(throws: PostgresError.self) { try PostgresConnection.validate(settings: "postgresql://a:b@[bad") }
+        #expect(error?.message.contains("postgresql://a:***@[bad") == true, "\(error?.message ?? "")")
+    }
 }

@@ -27,6 +27,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     /// offsets could be read yet: what to restart after a fence or a reconnect.
     private var owned = Set<Int32>()
     private var batch: LoadBatch?
+    /// The id of the batch whose commit just failed (`commit` lets go of `batch` first), for the log line
+    /// that says what an outage rolled back.
+    private var failedBatch: Int64?
     /// High watermarks at start, for `untilCaughtUp`.
     private var targets: [Int32: Int64] = [:]
     /// Where the consumer last hit the end of each partition.
@@ -137,8 +140,12 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     /// restarts the owned partitions from the stored offsets. Returns false if stopped before reconnecting.
     private func reconnect(after error: PostgresError, stop: StopSignal) throws -> Bool {
         let lostAt = MonotonicClock.nowMilliseconds()
-        let dropped = batch.map { "batch \($0.id) (\($0.messageCount) messages) rolled back, to be re-read" } ?? "no batch open"
+        let dropped =
+            if let batch { "batch \(batch.id) (\(batch.messageCount) messages) rolled back, to be re-read" }
+            else if let failedBatch { "batch \(failedBatch) failed to commit and was rolled back, to be re-read" }
+            else { "no batch open" }
         batch = nil
+        failedBatch = nil
         var backoff = Backoff()
         var delay = backoff.next()
         logger.warning("postgres unavailable: \(error); \(dropped); reconnecting in \(Double(delay) / 1000) s")
@@ -201,6 +208,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         let id = try nextBatchID()
         try db.execute(script: "begin")
         batch = LoadBatch(id: id)
+        failedBatch = nil
     }
 
     /// Commits the open batch, if any; rolls it back if the fence says another loader owns one of its
@@ -223,6 +231,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             return
         } catch {
             db.rollbackQuietly()
+            failedBatch = batch.id
             throw error
         }
         for (partition, next) in batch.nextOffsets { expected[partition] = next }
