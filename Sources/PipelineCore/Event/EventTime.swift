@@ -138,9 +138,7 @@ public struct EventTime: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// RFC 3339 in UTC with milliseconds, the form the generator writes.
     public var description: String {
-        var out: [UInt8] = []
-        JSONWriter.time(self, &out)
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: JSONByteWriter.bytes(bound: JSONByteWriter.timeBound) { $0.time(self) }, as: UTF8.self)
     }
 
     public static func < (a: EventTime, b: EventTime) -> Bool { a.microsecondsSinceEpoch < b.microsecondsSinceEpoch }

@@ -36,9 +36,7 @@ public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
     public init?(_ string: String) { self.init(decimalString: string.utf8) }
 
     public var description: String {
-        var out: [UInt8] = []
-        JSONWriter.money(self, &out)
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: JSONByteWriter.bytes(bound: 22) { $0.money(self) }, as: UTF8.self)
     }
 
     public static func < (a: Money, b: Money) -> Bool { a.cents < b.cents }

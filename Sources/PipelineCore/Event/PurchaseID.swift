@@ -60,8 +60,6 @@ public struct PurchaseID: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var description: String {
-        var out: [UInt8] = []
-        JSONWriter.uuid(self, &out)
-        return String(decoding: out, as: UTF8.self)
+        String(decoding: JSONByteWriter.bytes(bound: 36) { $0.uuid(self) }, as: UTF8.self)
     }
 }
