@@ -32,6 +32,33 @@ import Testing
         #expect(Self.digest(messages) == 2_785_295_149_232_008_851)
     }
 
+    /// The generator's path: draws written from the simulator's pre-encoded tables are byte for byte the
+    /// JSON of the events they stand for, keys are the user ids, and the golden digest holds for them too.
+    @Test func drawsEncodeToTheirEventsBytes() {
+        for users in [1, 50_000, 10_000_000] {
+            var simulator = PurchaseSimulator(seed: 7, users: users)
+            var reference = PurchaseSimulator(seed: 7, users: users)
+            let start = EventTime("2026-11-24T20:00:00Z")!
+            let value = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: simulator.maximumJSONBytes)
+            let key = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: PurchaseSimulator.userIDBound)
+            defer {
+                value.deallocate()
+                key.deallocate()
+            }
+            var messages: [[UInt8]] = []
+            for i in 0..<20_000 {
+                let time = EventTime(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(i) * 7_654_321)
+                let draw = simulator.nextDraw(createdAt: time)
+                let event = reference.next(createdAt: time)
+                #expect(simulator.event(draw) == event)
+                messages.append(Array(value[..<simulator.encodeJSON(draw, into: value)]))
+                #expect(messages.last! == event.jsonBytes)
+                #expect(Array(key[..<simulator.encodeKey(draw, into: key)]) == Array(event.userID.utf8))
+            }
+            if users == 50_000 { #expect(Self.digest(messages) == 2_785_295_149_232_008_851) }
+        }
+    }
+
     /// Fields a hostile message puts in: control characters, quotes and backslashes escaped; negative
     /// quantities and amounts; times far in the past and future.
     @Test func unusualFieldsEncodeToTheSameBytes() {

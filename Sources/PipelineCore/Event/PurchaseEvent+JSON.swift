@@ -35,11 +35,13 @@ extension PurchaseEvent {
     /// catches a miscount).
     static let jsonLiteralBytes = 164
 
+    /// At most this many bytes for everything but the strings: the literals, the widest id, numbers and time.
+    static let jsonFixedBound = jsonLiteralBytes + 36 + 20 + 2 * 22 + JSONByteWriter.timeBound
+
     /// At most this many bytes of JSON: the literals, each string escaped at worst, and the widest
     /// numbers, id and time.
     public var jsonByteBound: Int {
-        Self.jsonLiteralBytes + 36 + 20 + 2 * 22 + JSONByteWriter.timeBound
-            + JSONByteWriter.escapedBound(userID) + JSONByteWriter.escapedBound(productID)
+        Self.jsonFixedBound + JSONByteWriter.escapedBound(userID) + JSONByteWriter.escapedBound(productID)
             + JSONByteWriter.escapedBound(category) + JSONByteWriter.escapedBound(country)
             + JSONByteWriter.escapedBound(currency) + JSONByteWriter.escapedBound(paymentMethod)
     }

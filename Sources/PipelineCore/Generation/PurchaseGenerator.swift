@@ -33,10 +33,13 @@ public final class PurchaseGenerator {
         var simulator = PurchaseSimulator(seed: configuration.seed, users: configuration.users)
         var summary = GeneratorSummary()
         var recent: [(key: [UInt8], value: [UInt8])] = []
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(512)
-        var key: [UInt8] = []
-        key.reserveCapacity(32)
+        // Each valid event's key and JSON are written here and handed to librdkafka, which copies them.
+        let valueBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: simulator.maximumJSONBytes)
+        let keyBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: PurchaseSimulator.userIDBound)
+        defer {
+            valueBuffer.deallocate()
+            keyBuffer.deallocate()
+        }
         let started = MonotonicClock.nowNanoseconds()
         let startWall = EventTime.now()
         var lastProgress = started
@@ -77,11 +80,9 @@ public final class PurchaseGenerator {
                     let lateness = 1_000 + simulator.next(below: max(1, configuration.maxLatenessMilliseconds))
                     createdAt.microsecondsSinceEpoch -= Int64(lateness) * 1_000
                 }
-                let purchase = simulator.next(createdAt: createdAt)
-                buffer.removeAll(keepingCapacity: true)
-                purchase.encodeJSON(into: &buffer)
-                key.removeAll(keepingCapacity: true)
-                key.append(contentsOf: purchase.userID.utf8)
+                let purchase = simulator.nextDraw(createdAt: createdAt)
+                let value = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: valueBuffer[..<simulator.encodeJSON(purchase, into: valueBuffer)]))
+                let key = UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: keyBuffer[..<simulator.encodeKey(purchase, into: keyBuffer)]))
                 var kind: HostileMessage?
                 if invalid {
                     kind = HostileMessage.invalidKinds[Int(simulator.next(below: UInt64(HostileMessage.invalidKinds.count)))]
@@ -94,18 +95,19 @@ public final class PurchaseGenerator {
                     summary.hostile += 1
                 }
                 if let kind {
-                    let message = kind.make(from: buffer, key: key, purchase: purchase)
+                    let message = kind.make(from: Array(value), key: Array(key), purchase: simulator.event(purchase))
                     try send(producer, key: message.key, value: message.value, into: &summary)
                     if !kind.loads { summary.invalid += 1 }
                 }
                 if kind?.loads ?? true {
-                    if kind == nil { try send(producer, key: key, value: buffer, into: &summary) }
+                    if kind == nil { try send(producer, key: key, value: value, into: &summary) }
                     summary.validPurchases += 1
                     summary.validItems += Int(purchase.quantity)
                     summary.validAmount += purchase.amount
                     if late { summary.lateEvents += 1 }
                     if kind == nil, configuration.duplicateFraction > 0 || configuration.hostileFraction > 0 {
-                        if recent.count < 1_000 { recent.append((key, buffer)) } else { recent[index % 1_000] = (key, buffer) }
+                        let copy = (key: Array(key), value: Array(value))
+                        if recent.count < 1_000 { recent.append(copy) } else { recent[index % 1_000] = copy }
                     }
                 }
             }
@@ -140,7 +142,15 @@ public final class PurchaseGenerator {
         func withBytes(_ bytes: [UInt8]?, _ body: (UnsafeRawBufferPointer?) throws -> Void) rethrows {
             if let bytes { try bytes.withUnsafeBytes { try body($0) } } else { try body(nil) }
         }
-        try withBytes(key) { k in try withBytes(value) { v in try producer.send(key: k, value: v) } }
+        try withBytes(key) { k in try withBytes(value) { v in try send(producer, key: k, value: v, into: &summary) } }
+    }
+
+    /// Sends one message from borrowed bytes (librdkafka copies them); nil is Kafka's null.
+    private func send(
+        _ producer: KafkaProducer, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?,
+        into summary: inout GeneratorSummary
+    ) throws {
+        try producer.send(key: key, value: value)
         summary.messages += 1
         summary.bytes += value?.count ?? 0
     }

@@ -52,7 +52,10 @@ struct WeightedChoice<Element: Sendable>: Sendable {
         cumulative = pairs.map { total += $0.1; return total }
     }
 
-    func pick(_ rng: inout SeededRandom) -> Element {
+    func pick(_ rng: inout SeededRandom) -> Element { elements[pickIndex(&rng)] }
+
+    /// The index of the element `pick` would return, drawing the same numbers.
+    func pickIndex(_ rng: inout SeededRandom) -> Int {
         let target = rng.unit() * cumulative.last!
         var low = 0
         var high = cumulative.count - 1
@@ -60,6 +63,6 @@ struct WeightedChoice<Element: Sendable>: Sendable {
             let mid = (low + high) / 2
             if cumulative[mid] > target { high = mid } else { low = mid + 1 }
         }
-        return elements[low]
+        return low
     }
 }
