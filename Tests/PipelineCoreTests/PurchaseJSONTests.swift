@@ -59,6 +59,20 @@ import Testing
         }
     }
 
+    /// Draws close together in time (many per second, where the simulator reuses the second's text) and
+    /// before 1970 encode exactly as their events do.
+    @Test func drawsCloseInTimeEncodeToTheirEventsBytes() {
+        var simulator = PurchaseSimulator(seed: 11)
+        let value = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: simulator.maximumJSONBytes)
+        defer { value.deallocate() }
+        for start: Int64 in [1_795_000_000_000_000, -3_000_000, 253_402_300_798_000_000] {  // 2026, 1969, 9999
+            for i: Int64 in 0..<5_000 {
+                let draw = simulator.nextDraw(createdAt: EventTime(microsecondsSinceEpoch: start + i * 1_237))
+                #expect(Array(value[..<simulator.encodeJSON(draw, into: value)]) == simulator.event(draw).jsonBytes)
+            }
+        }
+    }
+
     /// Fields a hostile message puts in: control characters, quotes and backslashes escaped; negative
     /// quantities and amounts; times far in the past and future.
     @Test func unusualFieldsEncodeToTheSameBytes() {

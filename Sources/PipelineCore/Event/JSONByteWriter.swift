@@ -97,15 +97,20 @@ struct JSONByteWriter {
 
     /// Decimal digits, zero-padded to `width`: at most `max(20, width)` bytes.
     mutating func unsigned(_ value: UInt64, width: Int) {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 {
-            digits += 1
-            rest /= 10
+        // Count the digits by comparison (a multiply per digit, no division).
+        var count = 1
+        var limit: UInt64 = 10
+        while count < 20, value >= limit {
+            count += 1
+            limit &*= 10
         }
-        digits = max(digits, width)
+        digits(value, count: max(count, width))
+    }
+
+    /// The last `count` decimal digits of `value`, zero-padded: exactly `count` bytes.
+    mutating func digits(_ value: UInt64, count: Int) {
         let first = cursor
-        advance(digits)
+        advance(count)
         // Fill from the last digit back; positions the value does not reach are the zero padding.
         var position = cursor
         var v = value
@@ -121,7 +126,7 @@ struct JSONByteWriter {
         if value.cents < 0 { byte(UInt8(ascii: "-")) }
         unsigned(value.cents.magnitude / 100, width: 1)
         byte(UInt8(ascii: "."))
-        unsigned(value.cents.magnitude % 100, width: 2)
+        digits(value.cents.magnitude % 100, count: 2)
     }
 
     /// The canonical 8-4-4-4-12 lower-case form: exactly 36 bytes.
@@ -158,17 +163,47 @@ struct JSONByteWriter {
         let parts = time.utcComponents
         unsigned(UInt64(parts.year), width: 4)
         byte(UInt8(ascii: "-"))
-        unsigned(UInt64(parts.month), width: 2)
+        // The other fields are in range by construction (month 1...12, millisecond 0...999 ...).
+        digits(UInt64(parts.month), count: 2)
         byte(UInt8(ascii: "-"))
-        unsigned(UInt64(parts.day), width: 2)
+        digits(UInt64(parts.day), count: 2)
         byte(UInt8(ascii: "T"))
-        unsigned(UInt64(parts.hour), width: 2)
+        digits(UInt64(parts.hour), count: 2)
         byte(UInt8(ascii: ":"))
-        unsigned(UInt64(parts.minute), width: 2)
+        digits(UInt64(parts.minute), count: 2)
         byte(UInt8(ascii: ":"))
-        unsigned(UInt64(parts.second), width: 2)
+        digits(UInt64(parts.second), count: 2)
         byte(UInt8(ascii: "."))
-        unsigned(UInt64(parts.millisecond), width: 3)
+        digits(UInt64(parts.millisecond), count: 3)
         byte(UInt8(ascii: "Z"))
+    }
+
+    /// What `time(_:)` writes, through `cache`: the calendar arithmetic runs only when the second changes.
+    mutating func time(_ time: EventTime, cache: inout TimeTextCache) {
+        let (second, microsecond) = time.microsecondsSinceEpoch.dividingFloor(by: 1_000_000)
+        if second != cache.second {
+            cache.second = second
+            // Everything up to the milliseconds: the text of the second's first millisecond, cut there.
+            let whole = EventTime(microsecondsSinceEpoch: second * 1_000_000)
+            cache.prefix = Array(Self.bytes(bound: Self.timeBound) { $0.time(whole) }.dropLast(4))
+        }
+        cache.prefix.withUnsafeBytes { raw($0) }
+        digits(UInt64(microsecond / 1_000), count: 3)
+        byte(UInt8(ascii: "Z"))
+    }
+}
+
+/// The text of the last whole second `JSONByteWriter.time(_:cache:)` wrote (`2026-11-24T20:15:03.`):
+/// consecutive events mostly fall in the same second.
+struct TimeTextCache: Sendable {
+    var second = Int64.min
+    var prefix: [UInt8] = []
+}
+
+extension Int64 {
+    /// Quotient rounded towards minus infinity and the remainder that goes with it (0 ≤ remainder < divisor).
+    func dividingFloor(by divisor: Int64) -> (quotient: Int64, remainder: Int64) {
+        let (q, r) = quotientAndRemainder(dividingBy: divisor)
+        return r < 0 ? (q - 1, r + divisor) : (q, r)
     }
 }

@@ -14,6 +14,8 @@ public struct PurchaseSimulator: Sendable {
     private let users: Int
     /// Every string field's possible values, JSON-encoded once, for `encodeJSON`.
     private let encoded: EncodedFields
+    /// Event times of consecutive draws mostly share their second; see `TimeTextCache`.
+    private var timeText = TimeTextCache()
 
     struct Product: Sendable {
         let id: String
@@ -125,7 +127,7 @@ public struct PurchaseSimulator: Sendable {
     /// The strings come pre-encoded from the simulator's tables (`EncodedStrings`), so this copies bytes
     /// instead of scanning seven `String`s for characters to escape; field order follows
     /// `PurchaseEvent.encodeJSON(to:)`, and a test compares the two.
-    public func encodeJSON(_ draw: SimulatedPurchase, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    public mutating func encodeJSON(_ draw: SimulatedPurchase, into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         precondition(buffer.count >= maximumJSONBytes, "encodeJSON: the buffer is smaller than maximumJSONBytes")
         var out = JSONByteWriter(buffer)
         out.literal(#"{"purchase_id":""#)
@@ -149,7 +151,7 @@ public struct PurchaseSimulator: Sendable {
         out.literal(#"","payment_method":""#)
         encoded.paymentMethods.write(draw.paymentMethod, to: &out)
         out.literal(#"","created_at":""#)
-        out.time(draw.createdAt)
+        out.time(draw.createdAt, cache: &timeText)
         out.literal(#""}"#)
         return out.count
     }
