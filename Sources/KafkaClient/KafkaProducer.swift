@@ -18,6 +18,13 @@ public final class KafkaProducer {
     /// Producer defaults; any of them can be overridden through `configuration.properties`.
     /// Default: idempotence on, `acks=all`, `linger.ms=5`, 10,000-message batches, 1 GiB of queue, and no
     /// topic auto-creation: a mistyped `--topic` is an error, not a new empty topic.
+    ///
+    /// At most 100,000 messages wait unacknowledged (librdkafka's own default). A bigger queue does not
+    /// produce faster, it produces slower: with 1,000,000 allowed, an unlimited-rate generator queued
+    /// ~300,000 messages (~120 MB) ahead of the broker, so librdkafka's broker thread (walking each acked
+    /// message set) and the frees after delivery reports missed the cache on every message; 1 M events
+    /// took ~1.1-1.2 s instead of ~0.8-0.9 s, with ~25 % more CPU. `send` serves delivery reports when the
+    /// queue is full, so a fast producer waits instead of failing.
     public static let defaults: [String: String] = [
         "enable.idempotence": "true",
         "allow.auto.create.topics": "false",
@@ -25,7 +32,7 @@ public final class KafkaProducer {
         "linger.ms": "5",
         "batch.num.messages": "10000",
         "queue.buffering.max.kbytes": "1048576",
-        "queue.buffering.max.messages": "1000000",
+        "queue.buffering.max.messages": "100000",
         "message.timeout.ms": "60000",
     ]
 
