@@ -6,8 +6,8 @@ import Testing
     /// The bytes after the 19-byte header for one numeric field.
     func numeric(_ text: String) -> [UInt8] {
         var encoder = BinaryCopyEncoder()
-        encoder.appendNumeric(Money(text)!)
-        return Array(encoder.buffer.dropFirst(19))
+        encoder.appendRow(fieldCount: 1, maximumByteCount: CopyFieldWriter.maximumFixedFieldSize) { $0.numeric(Money(text)!) }
+        return Array(encoder.buffer.dropFirst(19 + 2))  // the header, then the row's field count
     }
 
     @Test func writesTheSignatureAndTrailer() {
@@ -28,10 +28,8 @@ import Testing
 
     @Test func countsRows() {
         var encoder = BinaryCopyEncoder()
-        encoder.beginRow(fieldCount: 1)
-        encoder.appendNull()
-        encoder.beginRow(fieldCount: 1)
-        encoder.appendInt32(7)
+        encoder.appendRow(fieldCount: 1, maximumByteCount: 4) { $0.null() }
+        encoder.appendRow(fieldCount: 1, maximumByteCount: 8) { $0.int32(7) }
         #expect(encoder.rowCount == 2)
     }
 }

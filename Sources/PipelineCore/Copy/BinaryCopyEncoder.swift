@@ -5,8 +5,8 @@
 /// then per row an int16 field count and per field an int32 length (-1 for NULL) and the value in the
 /// type's binary send format; an int16 -1 ends the stream. All integers are big-endian.
 ///
-/// A hot path encodes a whole row with `appendRow`, which reserves its room once; the one-field `append…`
-/// methods are the same thing for one field at a time.
+/// Every row goes through `appendRow`, which reserves the row's room once and lets `CopyFieldWriter` store
+/// its fields: one way to write a row, for the loader's hot path and its dead letters alike.
 public struct BinaryCopyEncoder: Sendable {
     private var storage: GrowableBytes
     public private(set) var rowCount = 0
@@ -42,12 +42,6 @@ public struct BinaryCopyEncoder: Sendable {
         rowCount += 1
     }
 
-    /// Starts a row of `fieldCount` fields; each must then be appended exactly once, in column order.
-    public mutating func beginRow(fieldCount: Int16) {
-        write(2) { $0.raw(fieldCount) }
-        rowCount += 1
-    }
-
     /// Ends the stream; nothing may be appended afterwards.
     public mutating func finish() { write(2) { $0.raw(Int16(-1)) } }
 
@@ -57,29 +51,6 @@ public struct BinaryCopyEncoder: Sendable {
     public mutating func removeAllBytes() {
         makeUnique()
         storage.removeAll()
-    }
-
-    public mutating func appendNull() { write(4) { $0.null() } }
-    public mutating func appendInt32(_ value: Int32) { write(8) { $0.int32(value) } }
-    public mutating func appendInt64(_ value: Int64) { write(12) { $0.int64(value) } }
-    public mutating func appendUUID(_ value: PurchaseID) { write(20) { $0.uuid(value) } }
-    /// `timestamptz`: microseconds since 2000-01-01 UTC.
-    public mutating func appendTimestamp(_ value: EventTime) { write(12) { $0.timestamp(value) } }
-    /// `numeric` with scale 2, from exact cents.
-    public mutating func appendNumeric(_ value: Money) { write(CopyFieldWriter.maximumFixedFieldSize) { $0.numeric(value) } }
-
-    /// `text`/`varchar`/`char`: the UTF-8 bytes as they are.
-    public mutating func appendText(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in appendText(bytes: UnsafeRawBufferPointer(utf8)) }
-    }
-
-    /// `text` from bytes the caller has already checked are valid UTF-8 without NUL.
-    public mutating func appendText(bytes: UnsafeRawBufferPointer) { write(4 + bytes.count) { $0.text(bytes) } }
-
-    /// `bytea`, or NULL for nil.
-    public mutating func appendBytes(_ value: UnsafeRawBufferPointer?) {
-        write(4 + (value?.count ?? 0)) { $0.bytes(value) }
     }
 
     /// Reserves `maximumByteCount` bytes, lets `body` store into them, and keeps what it stored.

@@ -78,14 +78,20 @@ struct LoadBatch {
     }
 
     mutating func addDeadLetter(_ message: KafkaMessage, reason: String) {
-        deadLetters.beginRow(fieldCount: Self.deadLetterFieldCount)
-        deadLetters.appendText(message.topic)
-        deadLetters.appendInt32(message.partition)
-        deadLetters.appendInt64(message.offset)
-        deadLetters.appendBytes(message.key)
-        deadLetters.appendBytes(message.value)
-        deadLetters.appendText(reason)
-        deadLetters.appendInt64(id)
+        let variableBytes = message.topic.utf8.count + (message.key?.count ?? 0) + (message.value?.count ?? 0)
+            + reason.utf8.count
+        deadLetters.appendRow(
+            fieldCount: Self.deadLetterFieldCount,
+            maximumByteCount: Int(Self.deadLetterFieldCount) * CopyFieldWriter.maximumFixedFieldSize + variableBytes
+        ) { row in
+            row.text(message.topic)
+            row.int32(message.partition)
+            row.int64(message.offset)
+            row.bytes(message.key)
+            row.bytes(message.value)
+            row.text(reason)
+            row.int64(id)
+        }
         nextOffsets[message.partition] = message.offset + 1
     }
 
