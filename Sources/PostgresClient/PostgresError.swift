@@ -39,12 +39,6 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         self.line = line
     }
 
-    /// A connection that broke mid-statement is worth a retry; a statement the server refused is not,
-    /// except for serialization failures and deadlocks, which are by definition transient.
-    public var isRetriable: Bool {
-        isOutage || sqlState == "40001" || sqlState == "40P01"
-    }
-
     /// Whether Postgres went away (restart, failover, network) rather than refused what was asked: the
     /// pipeline's long-running commands wait and reconnect on these instead of exiting.
     public var isOutage: Bool {

@@ -152,7 +152,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         while Backoff.sleep(milliseconds: delay, unless: stop) {
             do {
                 db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
-                try consumer.reposition(try startPositions(Array(owned)))
+                try restartOwnedPartitions()
                 statistics.reconnects += 1
                 let outage = Double(MonotonicClock.nowMilliseconds() - lostAt) / 1000
                 logger.info("reconnected to postgres after \(outage) s; resuming \(owned.count) partitions from their stored offsets")
@@ -227,7 +227,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             logger.warning(
                 "batch \(batch.id) dropped: another loader advanced one of its partitions; re-reading offsets",
                 metadata: ["partitions": "\(batch.nextOffsets.keys.sorted())"])
-            try resynchronize()
+            try restartOwnedPartitions()
             return
         } catch {
             db.rollbackQuietly()
@@ -246,8 +246,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
 
     private struct FenceTripped: Error {}
 
-    /// After a fence: forget local positions and restart every owned partition from the database.
-    private func resynchronize() throws {
+    /// Forgets local positions and restarts every owned partition from the database: after a fence, a
+    /// reconnect, or an accepted retention gap.
+    private func restartOwnedPartitions() throws {
         try consumer.reposition(try startPositions(Array(owned)))
     }
 
@@ -262,7 +263,7 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 "partition \(tp): stored offset \(from) is outside what the broker holds (\(marks.low)..<\(marks.high)); was the topic recreated?")
         }
         try acceptGap(tp, from: from, to: marks.low, stored: from)
-        try consumer.reposition(try startPositions(Array(owned)))
+        try restartOwnedPartitions()
     }
 
     /// Messages `from..<to` of a partition were deleted before they were loaded. By default that stops the
