@@ -192,6 +192,26 @@ on conflict (window_start, country) do update set purchase_count = excluded.purc
 """
 
 
+# The same totals with the model's deduplication (one row per (created_at, purchase_id), the lowest
+# topic/partition/offset): the statement to beat for what `rollup run --full` computes.
+BARE_DEDUP_ROLLUP = """
+insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
+select date_bin('1 minute', created_at, timestamptz '2000-01-01'), date_bin('1 minute', created_at,
+       timestamptz '2000-01-01') + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
+from (select distinct on (created_at, purchase_id) created_at, country, quantity, amount from staging_purchases
+      order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset) as events
+group by 1, 2, 3
+on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
+    item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
+"""
+
+
+def timed_statement(env, db, sql):
+    start = time.perf_counter()
+    psql(env, db, "-c", "set jit = off", "-c", sql)
+    return time.perf_counter() - start
+
+
 def bench_rollup(env, events, reps, history_sizes, rows_out):
     """Incremental passes over one new minute on top of small and large histories, and a full backfill."""
     now = psql(env, "postgres", "-c", "select date_trunc('minute', now() at time zone 'UTC')")
@@ -220,18 +240,22 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
     fresh_database(env, "bench_rollup")
     synthesize(env, "bench_rollup", events, f"{now}+00", "1 day", "b", ledger=False)
     psql(env, "bench_rollup", "-c", "vacuum analyze staging_purchases")
-    ours, bare = [], []
+    ours, bare, dedup = [], [], []
     for rep in range(reps):
         psql(env, "bench_rollup", "-c", "truncate purchase_summary")
         ours.append(rollup_pass(env, "bench_rollup", "--full"))
         psql(env, "bench_rollup", "-c", "truncate purchase_summary")
-        start = time.perf_counter()
-        psql(env, "bench_rollup", "-c", "set jit = off", "-c", BARE_ROLLUP)
-        bare.append(time.perf_counter() - start)
-        print(f"   rep {rep + 1}: rollup --full {ours[-1]:.2f} s, bare statement {bare[-1]:.2f} s", file=sys.stderr)
-    rows_out.append((f"rollup --full over {events:,} rows (rows/s)", events / median(ours), median(bare) / median(ours),
-                     "vs a bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT (no dedup)"))
-    rows_out.append(("bare INSERT ... GROUP BY (rows/s)", events / median(bare), None, "reference"))
+        dedup.append(timed_statement(env, "bench_rollup", BARE_DEDUP_ROLLUP))
+        psql(env, "bench_rollup", "-c", "truncate purchase_summary")
+        bare.append(timed_statement(env, "bench_rollup", BARE_ROLLUP))
+        print(f"   rep {rep + 1}: rollup --full {ours[-1]:.2f} s, bare statement with the same deduplication "
+              f"{dedup[-1]:.2f} s, without {bare[-1]:.2f} s", file=sys.stderr)
+    rows_out.append((f"rollup --full over {events:,} rows (rows/s)", events / median(ours), median(dedup) / median(ours),
+                     "process start to exit, vs the bare statement with the same deduplication (target >= 0.8)"))
+    rows_out.append(("bare INSERT ... SELECT DISTINCT ON ... GROUP BY (rows/s)", events / median(dedup), None,
+                     "reference: the same totals in one statement"))
+    rows_out.append(("bare INSERT ... GROUP BY, no dedup (rows/s)", events / median(bare), median(bare) / median(ours),
+                     "counts every copy; ratio = rollup --full / this"))
 
 
 def bench_memory(env, backlogs, rows_out):

@@ -10,9 +10,9 @@ scenario fails saying which), stops its processes however it ends, and finishes 
   (b) per partition, offsets 0..high-1 are all there (no gap), loader_offsets says high, and the total equals
       what the generator delivered;
   (c) dead letters == the generator's "invalid";
-  (d) the first copy of each purchase (earliest created_at, then topic/partition/offset, as
-      sql/00_purchase_first_seen.sql decides) sums to the generator's valid_amount, one per valid purchase;
-  (e) after `rollup run`, purchase_summary equals an independent recompute (one row per purchase_id, grouped
+  (d) one copy of each purchase event (purchase_id and created_at; the lowest topic/partition/offset, as
+      sql/purchase_summary.sql decides) sums to the generator's valid_amount, one per valid purchase;
+  (e) after `rollup run`, purchase_summary equals an independent recompute (one row per event, grouped
       by date_bin('1 minute', created_at, 2000-01-01) and country; full outer join, zero differences);
   (f) lineage: every load_batches row's row_count / dead_letter_count equals its rows.
 
@@ -405,9 +405,9 @@ def consistency(sc):
 
 
 FIRST_COPIES = """
-    select distinct on (purchase_id) *
+    select distinct on (created_at, purchase_id) *
     from staging_purchases
-    order by purchase_id, created_at, kafka_topic, kafka_partition, kafka_offset
+    order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset
 """
 
 

@@ -3,55 +3,50 @@
 -- Grain: one row per (window_start, country). Windows are [window_start, window_start + $1) in UTC,
 -- aligned by date_bin to 2000-01-01 00:00 UTC, so with a 1-minute window they start on whole minutes.
 -- Parameters: $1 = the window size (an interval, e.g. '1 minute'; a whole number of minutes).
--- Input: rollup_touched (minute timestamptz), the UTC minutes that received rows since the last pass; the
---   rollup executable fills it from the ingest ledger inside this pass's transaction.
+-- Input: rollup_touched (minute timestamptz), the UTC minutes that received rows since the last pass (every
+--   minute with rows, on `rollup run --full`); the rollup executable fills it inside this pass's transaction.
 -- Invariants, checked by the tests:
---   a purchase counts once, however often it was sent: as its first copy (purchase_first_seen, maintained by
---   00_purchase_first_seen.sql, which also adds the windows a displaced copy left to rollup_touched);
+--   a purchase event is its (purchase_id, created_at): raw rows sharing both are copies of one event (an
+--   upstream retry) and count once, as the copy with the lowest (kafka_topic, kafka_partition, kafka_offset);
+--   all copies of an event therefore lie in one window, so each window is computed from its own rows only and
+--   a pass costs what the touched windows hold, however long the history;
 --   purchase_count = number of counted purchases in the window and country;
 --   item_count = sum(quantity) and total_amount = sum(amount) over them, exact to the cent;
 --   every touched window is recomputed from all its raw rows, so late events correct old windows and running
 --   the pass twice changes nothing.
-with touched_windows as (
-    select distinct
-        date_bin($1::interval, minute, timestamptz '2000-01-01 00:00:00+00') as window_start
-    from rollup_touched
-),
-
--- Materialized on its own so the planner walks the created_at index window by window, whatever comes next.
-window_rows as materialized (
+with window_rows as (
     select
         w.window_start,
         p.purchase_id,
+        p.created_at,
         p.kafka_topic,
         p.kafka_partition,
         p.kafka_offset,
         p.country,
         p.quantity,
         p.amount
-    from touched_windows as w
+    -- In window order, so the planner walks the created_at index one window after another (a subquery, not a
+    -- CTE: Postgres 15 forgets a CTE's order).
+    from (
+        select distinct date_bin($1::interval, minute, timestamptz '2000-01-01 00:00:00+00') as window_start
+        from rollup_touched
+        order by window_start
+    ) as w
     join staging_purchases as p
         on p.created_at >= w.window_start
         and p.created_at < w.window_start + $1::interval
 ),
 
 counted_purchases as (
-    select
-        r.window_start,
-        r.country,
-        r.quantity,
-        r.amount
-    from window_rows as r
-    -- One primary-key probe per row (lateral, so the planner cannot hash the whole table instead).
-    cross join lateral (
-        select 1
-        from purchase_first_seen as f
-        where f.purchase_id = r.purchase_id
-            and f.kafka_topic = r.kafka_topic
-            and f.kafka_partition = r.kafka_partition
-            and f.kafka_offset = r.kafka_offset
-        limit 1
-    ) as first_copy
+    -- window_start adds nothing to the key (it follows from created_at), but the rows arrive in window order,
+    -- and a sort that starts with it has less to do (measured: 0.75 s against 0.99 s over 1 M rows).
+    select distinct on (window_start, created_at, purchase_id)
+        window_start,
+        country,
+        quantity,
+        amount
+    from window_rows
+    order by window_start, created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset
 ),
 
 totals as (
@@ -66,11 +61,10 @@ totals as (
     group by window_start, country
 ),
 
--- A (window, country) whose purchases all turned out to be copies counted elsewhere has no total any more.
+-- A (window, country) with no purchases any more (after a model change, on `rollup run --full`) has no total.
 emptied as (
     delete from purchase_summary as s
-    using touched_windows as w
-    where s.window_start = w.window_start
+    where s.window_start in (select date_bin($1::interval, minute, timestamptz '2000-01-01 00:00:00+00') from rollup_touched)
         and not exists (select 1 from totals as t where t.window_start = s.window_start and t.country = s.country)
 )
 

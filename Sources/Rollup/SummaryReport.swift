@@ -49,9 +49,9 @@ struct SummaryReport {
                 from purchase_summary
             ),
             deduplicated as (
-                select distinct on (purchase_id) purchase_id, quantity, amount
+                select distinct on (created_at, purchase_id) quantity, amount
                 from staging_purchases
-                order by purchase_id, created_at, kafka_topic, kafka_partition, kafka_offset
+                order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset
             ),
             recomputed as (
                 select count(*) as purchases, coalesce(sum(quantity), 0) as items, coalesce(sum(amount), 0) as amount

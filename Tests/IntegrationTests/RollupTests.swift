@@ -52,12 +52,22 @@ import Testing
         try rollup(db)
         #expect(try db.connect().query("select purchase_count::text, total_amount::text from purchase_summary").rows == [["1", "40.00"]])
 
-        // A copy with an earlier event time arrives later: it becomes the counted one and the 10:05 window empties.
-        var earlier = original
-        earlier.createdAt = EventTime("2026-11-24T10:01:00Z")!
-        try loader.load(id: 2, [(earlier, partition: 0, offset: 1)], into: try db.connect(), expected: [0: 1, 1: 1])
+        // The same purchase_id with another event time is another event: it counts in its own window, and the
+        // 10:05 window keeps its purchase.
+        var retimed = original
+        retimed.createdAt = EventTime("2026-11-24T10:01:00Z")!
+        try loader.load(id: 2, [(retimed, partition: 0, offset: 1)], into: try db.connect(), expected: [0: 1, 1: 1])
         try rollup(db)
-        #expect(try db.connect().query("select to_char(window_start at time zone 'UTC', 'HH24:MI'), purchase_count::text from purchase_summary").rows == [["10:01", "1"]])
+        #expect(try db.connect().query("select to_char(window_start at time zone 'UTC', 'HH24:MI'), purchase_count::text from purchase_summary order by 1").rows
+            == [["10:01", "1"], ["10:05", "1"]])
+
+        // Copies that disagree count once, as the copy with the lowest (topic, partition, offset).
+        var conflicting = original
+        conflicting.country = "DE"
+        try loader.load(id: 3, [(conflicting, partition: 2, offset: 0)], into: try db.connect(), expected: [0: 2, 1: 1])
+        try rollup(db)
+        #expect(try db.connect().query("select country, purchase_count::text from purchase_summary where window_start = '2026-11-24T10:05:00Z'").rows
+            == [["FR", "1"]])
         #expect(try db.summaryMismatches() == 0)
     }
 

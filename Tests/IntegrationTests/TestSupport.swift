@@ -65,9 +65,9 @@ final class TestDatabase: Sendable {
         try count(
             """
             with deduplicated as (
-                select distinct on (purchase_id) *
+                select distinct on (created_at, purchase_id) *
                 from staging_purchases
-                order by purchase_id, created_at, kafka_topic, kafka_partition, kafka_offset
+                order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset
             ),
             expected as (
                 select date_bin('1 minute', created_at, timestamptz '2000-01-01 00:00:00+00') as window_start, country,
