@@ -14,6 +14,10 @@ public final class KafkaConsumer {
     /// Compared by identity only: messages own their topic handle, we hold no reference of our own.
     private var cachedTopicHandle: OpaquePointer?
     private var cachedTopicName = ""
+    private let fetchWakeUp: FetchWakeUp?
+    private var lastPollWasEmpty = false
+    /// How often the fetchers were woken early (see `FetchWakeUp`).
+    public var fetchWakeUps: Int { fetchWakeUp?.wakeUps ?? 0 }
 
     /// Consumer defaults; any of them can be overridden through `configuration.properties`.
     public static let defaults: [String: String] = [
@@ -23,6 +27,12 @@ public final class KafkaConsumer {
         "enable.partition.eof": "true",
         "session.timeout.ms": "10000",
         "heartbeat.interval.ms": "1000",
+        // Prefetch bounds: the consumer's memory is mostly prefetched messages plus one fetch response. With
+        // the fetchers woken as soon as the queue runs low (`FetchWakeUp`), 30,000 queued messages and 8 MiB
+        // per fetch keep a loader as fast as librdkafka's defaults (100,000 and 50 MiB) in a third of the
+        // memory (measured: 61 against 160 MiB at 1 M events, 77 MiB at 10 M on 1,250 partitions).
+        "queued.min.messages": "30000",
+        "fetch.max.bytes": "8388608",
     ]
 
     public init(
@@ -33,6 +43,9 @@ public final class KafkaConsumer {
         context.rebalanceHandler = rebalanceHandler
         var defaults = Self.defaults
         defaults["group.id"] = groupID
+        if rd_kafka_version() >= 0x0202_00ff {
+            defaults["fetch.queue.backoff.ms"] = "5"  // what `FetchWakeUp` does for older versions
+        }
         let conf = try configuration.makeConf(defaults: defaults)
         context.install(on: conf)
         rd_kafka_conf_set_rebalance_cb(conf) { rk, err, partitions, _ in
@@ -46,11 +59,13 @@ public final class KafkaConsumer {
         }
         rd_kafka_poll_set_consumer(rk)
         self.handle = rk
+        self.fetchWakeUp = FetchWakeUp(handle: rk)
         self.context = context
         self.topic = topic
     }
 
     deinit {
+        fetchWakeUp?.close()
         rd_kafka_destroy(handle)
     }
 
@@ -75,7 +90,9 @@ public final class KafkaConsumer {
     /// rethrown here.
     @discardableResult
     public func poll(timeoutMilliseconds: Int32, _ body: (KafkaConsumerEvent) throws -> Void) throws -> Bool {
+        fetchWakeUp?.beforePoll(lastPollWasEmpty: lastPollWasEmpty)
         let raw = rd_kafka_consumer_poll(handle, timeoutMilliseconds)
+        lastPollWasEmpty = raw == nil
         if let error = context.rebalanceError {
             context.rebalanceError = nil
             if let raw { rd_kafka_message_destroy(raw) }

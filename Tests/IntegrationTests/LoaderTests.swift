@@ -34,6 +34,22 @@ import Testing
         #expect(try db.count("select sum(item_count) from purchase_summary") == generated.validItems)
     }
 
+    /// With a prefetch far smaller than the backlog the loader keeps waking librdkafka's fetchers
+    /// (`FetchWakeUp`); that must not move, repeat or drop a single message.
+    @Test func wakingTheFetchersLosesAndDoublesNothing() throws {
+        let db = try TestDatabase()
+        let kafka = try TestKafka(partitions: 4)
+        let generated = try kafka.generate { $0.count = 30_000 }
+        let statistics = try kafka.loader(db, kafkaProperties: ["queued.min.messages": "200", "max.partition.fetch.bytes": "16384"]).run(stop: StopSignal())
+        #expect(statistics.fetchWakeUps > 10)
+        #expect(statistics.rows == generated.delivered)
+        #expect(statistics.alreadyLoaded == 0)  // no message came twice: the fetch positions never moved back
+        #expect(try db.count("select count(*) from (select distinct kafka_partition, kafka_offset from staging_purchases) as o") == 30_000)
+        // Per partition, offsets 0 ..< n with none missing: the highest offset + 1 equals the count.
+        #expect(try db.count("select count(*) from (select kafka_partition from staging_purchases group by 1 having max(kafka_offset) + 1 <> count(*)) as p") == 0)
+        #expect(try db.count("select sum(next_offset) from loader_offsets") == 30_000)
+    }
+
     @Test func restartInTheMiddleLosesAndDoublesNothing() throws {
         let db = try TestDatabase()
         let kafka = try TestKafka(partitions: 4)

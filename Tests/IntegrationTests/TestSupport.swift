@@ -120,13 +120,18 @@ final class TestKafka {
         ).run(stop: StopSignal())
     }
 
-    func loader(_ db: TestDatabase, _ configure: (inout LoaderConfiguration) -> Void = { _ in }) -> PurchaseLoader {
+    func loader(
+        _ db: TestDatabase, kafkaProperties: [String: String] = [:],
+        _ configure: (inout LoaderConfiguration) -> Void = { _ in }
+    ) -> PurchaseLoader {
         var configuration = LoaderConfiguration(topic: topic)
         configuration.untilCaughtUp = true
         configuration.batchMaxMessages = 5_000
         configure(&configuration)
+        var kafka = self.configuration
+        kafka.properties.merge(kafkaProperties) { _, new in new }
         return PurchaseLoader(
-            configuration: configuration, kafka: self.configuration, databaseSettings: db.settings,
+            configuration: configuration, kafka: kafka, databaseSettings: db.settings,
             logger: TestEnvironment.logger)
     }
 }

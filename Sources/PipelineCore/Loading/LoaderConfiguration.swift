@@ -36,6 +36,8 @@ public struct LoaderStatistics: Sendable, Equatable {
     public var fencedBatches = 0
     /// Times the loader lost Postgres and reconnected.
     public var reconnects = 0
+    /// Times librdkafka's fetchers were woken because the prefetched messages ran low (`FetchWakeUp`).
+    public var fetchWakeUps = 0
     public var amount = Money(cents: 0)
     /// Seconds from start to the first partition assignment: joining the group (about 3 s with librdkafka's
     /// mock cluster, as with Kafka's default `group.initial.rebalance.delay.ms`).

@@ -92,13 +92,14 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
         let assigned = firstAssignment ?? ended
         statistics.joinSeconds = Double(assigned - started) / 1e9
         statistics.loadSeconds = Double(ended - assigned) / 1e9
+        statistics.fetchWakeUps = consumer.fetchWakeUps
         logger.info(
             "loader finished",
             metadata: [
                 "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
                 "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
                 "redelivered_skipped": "\(statistics.alreadyLoaded)", "fenced_batches": "\(statistics.fencedBatches)",
-                "reconnects": "\(statistics.reconnects)",
+                "reconnects": "\(statistics.reconnects)", "fetch_wake_ups": "\(statistics.fetchWakeUps)",
             ])
         return statistics
     }
