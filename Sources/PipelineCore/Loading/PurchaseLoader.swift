@@ -250,7 +250,9 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
     /// Forgets local positions and restarts every owned partition from the database: after a fence, a
     /// reconnect, or an accepted retention gap.
     private func restartOwnedPartitions() throws {
-        try consumer.reposition(try startPositions(Array(owned)))
+        if try !consumer.reposition(try startPositions(Array(owned))) {
+            logger.info("partitions lost to the group; waiting for their revocation and a new assignment")
+        }
     }
 
     /// A stored offset fell off the broker. Never skip silently: stop, or record the gap and move on.
