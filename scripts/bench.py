@@ -58,27 +58,36 @@ def bench_loader(env, events, reps, rows_out):
     run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "7",
          "--backfill", "60m", "--log-level", "error"], env=env)
 
-    loader_times, load_times, join_times, rss = [], [], [], []
+    loader_times, load_times, join_times, rss, static_times = [], [], [], [], []
     for rep in range(reps):
-        fresh_database(env, "bench_loader")
-        url = database_url(env, "bench_loader")
-        args = [f"{BIN}/loader", "--until-caught-up", "--group-id", f"bench-{rep}-{time.time_ns()}",
-                "--database-url", url, "--log-level", "error"]
-        start = time.perf_counter()
-        out = run(["/usr/bin/time", "-f", "%M", *args], env=env)
-        loader_times.append(time.perf_counter() - start)
-        rss.append(int(out.stderr.strip().splitlines()[-1]) / 1024)
-        phases = re.search(r"loaded in ([0-9.]+) s .* joining the group in ([0-9.]+) s", out.stdout)
-        load_times.append(float(phases.group(1)))
-        join_times.append(float(phases.group(2)))
-        loaded = int(psql(env, "bench_loader", "-c",
-                          "select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"))
-        distinct = int(psql(env, "bench_loader", "-c",
-                            "select count(distinct (kafka_partition, kafka_offset)) from staging_purchases"))
-        if loaded != events or distinct != events:
-            sys.exit(f"bench: loader loaded {loaded} rows ({distinct} distinct offsets) of {events}")
-        print(f"   loader rep {rep + 1}: {loader_times[-1]:.2f} s wall, {load_times[-1]:.2f} s loading after a "
-              f"{join_times[-1]:.2f} s group join, peak RSS {rss[-1]:.0f} MiB", file=sys.stderr)
+        # In a consumer group, as deployed by default; then with `--partitions all` (no group, no join).
+        for mode in ("group", "static"):
+            fresh_database(env, "bench_loader")
+            url = database_url(env, "bench_loader")
+            args = [f"{BIN}/loader", "--until-caught-up", "--group-id", f"bench-{rep}-{time.time_ns()}",
+                    "--database-url", url, "--log-level", "error"]
+            if mode == "static":
+                args += ["--partitions", "all"]
+            start = time.perf_counter()
+            out = run(["/usr/bin/time", "-f", "%M", *args], env=env)
+            elapsed = time.perf_counter() - start
+            loaded = int(psql(env, "bench_loader", "-c",
+                              "select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"))
+            distinct = int(psql(env, "bench_loader", "-c",
+                                "select count(distinct (kafka_partition, kafka_offset)) from staging_purchases"))
+            if loaded != events or distinct != events:
+                sys.exit(f"bench: loader ({mode}) loaded {loaded} rows ({distinct} distinct offsets) of {events}")
+            if mode == "static":
+                static_times.append(elapsed)
+                print(f"   loader rep {rep + 1}, --partitions all: {elapsed:.2f} s wall", file=sys.stderr)
+                continue
+            loader_times.append(elapsed)
+            rss.append(int(out.stderr.strip().splitlines()[-1]) / 1024)
+            phases = re.search(r"loaded in ([0-9.]+) s .* joining the group in ([0-9.]+) s", out.stdout)
+            load_times.append(float(phases.group(1)))
+            join_times.append(float(phases.group(2)))
+            print(f"   loader rep {rep + 1}: {loader_times[-1]:.2f} s wall, {load_times[-1]:.2f} s loading after a "
+                  f"{join_times[-1]:.2f} s group join, peak RSS {rss[-1]:.0f} MiB", file=sys.stderr)
 
     os.makedirs(LOCAL, exist_ok=True)
     csv = os.path.join(LOCAL, "rows.csv")
@@ -121,6 +130,9 @@ def bench_loader(env, events, reps, rows_out):
                      f"vs psql csv; includes the consumer-group join, median {median(join_times):.1f} s"))
     rows_out.append(("loader, from assignment to exit (rows/s)", loading, loading / csv_rate,
                      "vs psql csv; Kafka -> committed rows, exactly once"))
+    static = rows / median(static_times)
+    rows_out.append(("loader --partitions all, process start to exit (rows/s)", static, static / csv_rate,
+                     "vs psql csv; no consumer group, so no join"))
     rows_out.append(("psql \\copy csv, same rows (rows/s)", csv_rate, None, "reference: same rows, fresh database"))
     rows_out.append(("psql \\copy binary, same rows (rows/s)", binary_rate, loading / binary_rate,
                      "loader (from assignment) / psql binary: the ceiling"))

@@ -24,6 +24,12 @@ struct LoaderCommand: AsyncParsableCommand {
     @Option(name: .customLong("group-id"), help: "Consumer group; loaders sharing it split the partitions. Env: KAFKA_GROUP_ID. Default: purchase-loader.")
     var groupIDFlag: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Read these partitions without a consumer group: 'all' or e.g. '0-15,32'. Env: LOADER_PARTITIONS. Default: join the group.",
+            discussion: "No group join (about 3 s on a new group) and no rebalancing; to run several loaders, give each its own partitions. Offsets stay in Postgres and the offset fence still refuses a batch another loader already committed."))
+    var partitions: PartitionListArgument?
+
     @Option(help: "Most messages in one batch/transaction. Default: 50000.")
     var batchSize = 50_000
 
@@ -45,6 +51,12 @@ struct LoaderCommand: AsyncParsableCommand {
         let logger = log.bootstrap(label: "loader")
         var configuration = LoaderConfiguration(topic: kafka.topic)
         configuration.groupID = groupIDFlag ?? Environment.value("KAFKA_GROUP_ID") ?? "purchase-loader"
+        configuration.staticPartitions = try partitions ?? Environment.value("LOADER_PARTITIONS").map {
+            guard let list = PartitionListArgument(argument: $0) else {
+                throw ValidationError("LOADER_PARTITIONS: expected 'all' or partitions such as '0-15,32', got '\($0)'")
+            }
+            return list
+        }
         configuration.batchMaxMessages = batchSize
         configuration.batchMaxMilliseconds = batchMs
         configuration.untilCaughtUp = untilCaughtUp
@@ -57,8 +69,9 @@ struct LoaderCommand: AsyncParsableCommand {
         let rate = s.loadSeconds > 0 ? Int(Double(s.rows + s.deadLetters) / s.loadSeconds) : 0
         print(
             "loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount); "
-                + "loaded in \(String(format: "%.2f", s.loadSeconds)) s (\(rate) msg/s) after joining the group in "
-                + "\(String(format: "%.2f", s.joinSeconds)) s")
+                + "loaded in \(String(format: "%.2f", s.loadSeconds)) s (\(rate) msg/s) after "
+                + (configuration.staticPartitions == nil ? "joining the group" : "taking its partitions")
+                + " in \(String(format: "%.2f", s.joinSeconds)) s")
     }
 }
 

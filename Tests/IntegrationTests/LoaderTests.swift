@@ -50,6 +50,36 @@ import Testing
         #expect(try db.count("select sum(next_offset) from loader_offsets") == 30_000)
     }
 
+    /// Loaders given partitions (`--partitions`) skip the group; two of them overlapping on partitions 1 and 2
+    /// race for the same messages, and the offset fence must keep every message loaded exactly once.
+    @Test func overlappingStaticLoadersLoadEachMessageOnce() throws {
+        let db = try TestDatabase()
+        let kafka = try TestKafka(partitions: 4)
+        let generated = try kafka.generate { $0.count = 40_000 }
+        let results = Mutex<[LoaderStatistics?]>([])
+        // Each loader is used by its own thread only.
+        nonisolated(unsafe) let loaders = [PartitionListArgument.some([0, 1, 2]), .some([1, 2, 3])].map { partitions in
+            kafka.loader(db) {
+                $0.staticPartitions = partitions
+                $0.batchMaxMessages = 2_000
+            }
+        }
+        let threads = loaders.indices.map { i in
+            Thread {
+                let statistics = try? loaders[i].run(stop: StopSignal())
+                results.withLock { $0.append(statistics) }
+            }
+        }
+        threads.forEach { $0.start() }
+        while results.withLock({ $0.count }) < 2 { usleep(10_000) }
+        let statistics = results.withLock { $0 }.compactMap { $0 }
+        #expect(statistics.count == 2)
+        #expect(try db.count("select count(*) from staging_purchases") == generated.delivered)
+        #expect(try db.count("select count(*) from (select distinct kafka_partition, kafka_offset from staging_purchases) as o") == 40_000)
+        #expect(try db.count("select sum(next_offset) from loader_offsets") == 40_000)
+        #expect(statistics.map(\.rows).reduce(0, +) == 40_000)
+    }
+
     @Test func restartInTheMiddleLosesAndDoublesNothing() throws {
         let db = try TestDatabase()
         let kafka = try TestKafka(partitions: 4)

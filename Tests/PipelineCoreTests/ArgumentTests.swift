@@ -19,6 +19,17 @@ import Testing
         #expect(RateArgument(argument: "fast") == nil)
     }
 
+    @Test func parsesPartitionLists() throws {
+        #expect(PartitionListArgument(argument: "all") == .all)
+        #expect(PartitionListArgument(argument: "3") == .some([3]))
+        #expect(PartitionListArgument(argument: "4-6,0,5") == .some([0, 4, 5, 6]))
+        for bad in ["", "1,", "-1", "3-1", "a", "1-", "0-999999"] {
+            #expect(PartitionListArgument(argument: bad) == nil, "\(bad)")
+        }
+        #expect(try PartitionListArgument.all.resolve(partitionCount: 3, topic: "t") == [0, 1, 2])
+        #expect(throws: PipelineError.self) { try PartitionListArgument.some([2, 3]).resolve(partitionCount: 3, topic: "t") }
+    }
+
     @Test func parsesMigrationNames() {
         #expect(MigrationFile.version(of: "V001__initial_schema.sql") == 1)
         #expect(MigrationFile.version(of: "V12__x.sql") == 12)

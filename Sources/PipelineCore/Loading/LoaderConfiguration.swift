@@ -11,6 +11,9 @@ public struct LoaderConfiguration: Sendable {
     public var topic: String
     /// The consumer group: loaders sharing it split the partitions. Default: purchase-loader.
     public var groupID = "purchase-loader"
+    /// Partitions to read without joining the group (`--partitions`); nil: join `groupID` and take what
+    /// the group assigns.
+    public var staticPartitions: PartitionListArgument?
     /// A batch commits at this many messages... Default: 50,000.
     public var batchMaxMessages = 50_000
     /// ...or when its first message is this old. Default: 500 ms.

@@ -67,8 +67,11 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             rebalanceHandler: self)
         defer { closeConsumer() }
         let partitionCount = try consumer.partitionCount(timeoutMilliseconds: 10_000)
+        let staticPartitions = try configuration.staticPartitions?.resolve(
+            partitionCount: partitionCount, topic: configuration.topic)
+        let how = staticPartitions.map { "\($0.count) of them, without a group" } ?? "as group \(configuration.groupID)"
         logger.info(
-            "consuming \(configuration.topic) (\(partitionCount) partitions) as group \(configuration.groupID)",
+            "consuming \(configuration.topic) (\(partitionCount) partitions) \(how)",
             metadata: ["kafka": "\(kafka.redactedDescription)"])
         if configuration.untilCaughtUp {
             for partition in 0..<Int32(partitionCount) {
@@ -78,7 +81,12 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
             }
             logger.info("will stop once caught up", metadata: ["messages": "\(targets.values.reduce(0, +))"])
         }
-        try consumer.subscribe()
+        if let staticPartitions {
+            let start = try partitionsAssigned(staticPartitions.map { TopicPartition(topic: configuration.topic, partition: $0) })
+            try consumer.reposition(start)
+        } else {
+            try consumer.subscribe()
+        }
 
         while true {
             do {
