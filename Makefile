@@ -1,5 +1,5 @@
 # The commands people run. See README.md.
-.PHONY: demo test faults bench build release up down clean
+.PHONY: demo test faults bench microbench build release up down clean
 
 demo:            ## Run the whole pipeline on the embedded default and print the result
 	scripts/demo.sh
@@ -17,6 +17,9 @@ bench:           ## End-to-end benchmarks against psql \copy and kcat (release b
 	swift build -c release
 	BIN_DIR=.build/release scripts/services.sh up >/dev/null
 	python3 scripts/bench.py $(BENCH_ARGS)
+
+microbench:      ## Micro-benchmarks (ordo-one/benchmark, own package in Benchmarks/): decoding, COPY rows, generator vs Foundation/CSV references
+	cd Benchmarks && swift package --disable-sandbox benchmark --grouping metric --no-progress $(MICROBENCH_ARGS)
 
 build:
 	swift build

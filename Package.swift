@@ -15,6 +15,10 @@ let package = Package(
         .executable(name: "loader", targets: ["Loader"]),
         .executable(name: "rollup", targets: ["Rollup"]),
         .executable(name: "dev-broker", targets: ["DevBroker"]),
+        // For the micro-benchmarks in Benchmarks/, a package of their own that imports PipelineCore.
+        // For the micro-benchmarks in Benchmarks/, a package of their own.
+        .library(name: "PipelineCore", targets: ["PipelineCore"]),
+        .library(name: "KafkaClient", targets: ["KafkaClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -184,6 +184,7 @@ struct PurchaseFactory {
     }
 }
 
+@discardableResult
 func rollup(_ db: TestDatabase, full: Bool = false) throws -> RollupRunner.PassResult {
     var runner = RollupRunner(models: try RollupModel.load(from: TestEnvironment.sql), logger: TestEnvironment.logger)
     runner.full = full

@@ -8,7 +8,10 @@ import PostgresClient
 /// filling (`streamPurchases`), so Postgres ingests one part while the loader decodes the next; nothing is
 /// visible until the transaction commits, and dropping a batch (a rebalance took its partitions, a fence
 /// tripped) is a rollback.
-struct LoadBatch {
+///
+/// Public for the micro-benchmarks (`Benchmarks/`), which time the loader's per-message work through the
+/// same `add` the loader calls; the Postgres side stays internal.
+public struct LoadBatch {
     /// Stream the encoded rows once this many bytes are buffered. Default: 256 KiB.
     static let streamThreshold = 1 << 16
 
@@ -30,12 +33,22 @@ struct LoadBatch {
     private var lastMinute: Int64?
     var amount = Money(cents: 0)
 
-    init(id: Int64) {
+    public init(id: Int64) {
         self.id = id
         self.openedAt = MonotonicClock.nowMilliseconds()
     }
 
-    var messageCount: Int { purchases.rowCount + deadLetters.rowCount }
+    public var messageCount: Int { purchases.rowCount + deadLetters.rowCount }
+
+    /// Adds one consumed message: a purchase row if it decodes and validates, else a dead letter with the
+    /// reason. `now` bounds how far in the future an event time may be.
+    public mutating func add(_ message: KafkaMessage, decoder: PurchaseDecoder, now: EventTime) {
+        do {
+            add(try decoder.decodeBorrowing(message.value, now: now), from: message)
+        } catch {
+            addDeadLetter(message, reason: error.reason)
+        }
+    }
 
     /// Adds a valid purchase; its text goes from the message bytes straight into the COPY buffer, and the
     /// row's fields are stored into room reserved once for the whole row.
@@ -72,8 +85,8 @@ struct LoadBatch {
         nextOffsets[message.partition] = message.offset + 1
     }
 
-    /// Adds a purchase the caller built (tests, tools) rather than decoded from `message`.
-    mutating func add(_ event: PurchaseEvent, from message: KafkaMessage) {
+    /// Adds a purchase the caller built (tests, tools, benchmarks) rather than decoded from `message`.
+    public mutating func add(_ event: PurchaseEvent, from message: KafkaMessage) {
         add(BorrowedPurchase(event), from: message)
     }
 

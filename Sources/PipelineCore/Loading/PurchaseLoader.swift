@@ -191,13 +191,8 @@ public final class PurchaseLoader: KafkaRebalanceHandler {
                 return
             }
             if batch == nil { try openBatch() }
-            do {
-                let purchase = try configuration.decoder.decodeBorrowing(message.value, now: .coarseNow())
-                batch!.add(purchase, from: message)
-                if batch!.purchases.byteCount >= LoadBatch.streamThreshold { try batch!.streamPurchases(to: db) }
-            } catch let failure as ValidationFailure {
-                batch!.addDeadLetter(message, reason: failure.reason)
-            }
+            batch!.add(message, decoder: configuration.decoder, now: .coarseNow())
+            if batch!.purchases.byteCount >= LoadBatch.streamThreshold { try batch!.streamPurchases(to: db) }
         case .partitionEnd(let tp, let nextOffset):
             endReached[tp.partition] = nextOffset
             partitionEndSeen = true
