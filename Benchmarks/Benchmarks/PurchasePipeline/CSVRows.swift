@@ -15,18 +15,8 @@ final class CSVRows {
 
     init() { buffer.reserveCapacity(2 * Self.streamThreshold) }
 
-    /// A row from a decoded event: ids, amounts and times through their `description`.
-    func add(_ e: PurchaseEvent) {
-        buffer += """
-            \(e.purchaseID),\(Self.field(e.userID)),\(Self.field(e.productID)),\(Self.field(e.category)),\
-            \(Self.field(e.country)),\(e.quantity),\(e.unitPrice),\(e.amount),\(Self.field(e.currency)),\
-            \(Self.field(e.paymentMethod)),\(e.createdAt),\(Self.field(topic)),\(partition),\(offset),\(batchID)
-
-            """
-        next()
-    }
-
-    /// A row from `JSONDecoder`'s struct, whose fields are already text.
+    /// A row from `JSONDecoder`'s struct, or from a decoded event through `ReferencePurchase.init(_:)`,
+    /// which formats ids, amounts and times with their `description`.
     func add(_ p: ReferencePurchase) {
         buffer += """
             \(p.purchaseID),\(Self.field(p.userID)),\(Self.field(p.productID)),\(Self.field(p.category)),\

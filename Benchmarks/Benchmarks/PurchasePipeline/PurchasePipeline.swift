@@ -47,7 +47,7 @@ func benchmarks() {
     Benchmark("COPY rows: CSV String (reference)", configuration: configuration) { benchmark, state in
         let (messages, rows) = state
         for i in Messages.window(benchmark) {
-            rows.add(messages.events[i])
+            rows.add(ReferencePurchase(messages.events[i]))
         }
     } setup: { (Messages.shared, CSVRows()) }
 
