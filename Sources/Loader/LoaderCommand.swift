@@ -30,6 +30,11 @@ struct LoaderCommand: AsyncParsableCommand {
             discussion: "No group join (about 3 s on a new group) and no rebalancing; to run several loaders, give each its own partitions. Offsets stay in Postgres and the offset fence still refuses a batch another loader already committed."))
     var partitions: PartitionListArgument?
 
+    /// The flag, else `LOADER_PARTITIONS` (checked in `validate`); nil: join the group.
+    private var staticPartitions: PartitionListArgument? {
+        partitions ?? Environment.value("LOADER_PARTITIONS").flatMap(PartitionListArgument.init(argument:))
+    }
+
     @Option(help: "Most messages in one batch/transaction. Default: 50000.")
     var batchSize = 50_000
 
@@ -45,18 +50,16 @@ struct LoaderCommand: AsyncParsableCommand {
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard batchMs > 0 else { throw ValidationError("--batch-ms must be positive") }
+        if partitions == nil, let raw = Environment.value("LOADER_PARTITIONS"), PartitionListArgument(argument: raw) == nil {
+            throw ValidationError("LOADER_PARTITIONS: expected 'all' or partitions such as '0-15,32', got \(raw.debugDescription)")
+        }
     }
 
     func run() async throws {
         let logger = log.bootstrap(label: "loader")
         var configuration = LoaderConfiguration(topic: kafka.topic)
         configuration.groupID = groupIDFlag ?? Environment.value("KAFKA_GROUP_ID") ?? "purchase-loader"
-        configuration.staticPartitions = try partitions ?? Environment.value("LOADER_PARTITIONS").map {
-            guard let list = PartitionListArgument(argument: $0) else {
-                throw ValidationError("LOADER_PARTITIONS: expected 'all' or partitions such as '0-15,32', got '\($0)'")
-            }
-            return list
-        }
+        configuration.staticPartitions = staticPartitions
         configuration.batchMaxMessages = batchSize
         configuration.batchMaxMilliseconds = batchMs
         configuration.untilCaughtUp = untilCaughtUp

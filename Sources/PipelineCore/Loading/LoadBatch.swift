@@ -12,7 +12,7 @@ import PostgresClient
 /// Public for the micro-benchmarks (`Benchmarks/`), which time the loader's per-message work through the
 /// same `add` the loader calls; the Postgres side stays internal.
 public struct LoadBatch {
-    /// Stream the encoded rows once this many bytes are buffered. Default: 256 KiB.
+    /// Stream the encoded rows once this many bytes are buffered: 64 KiB.
     static let streamThreshold = 1 << 16
 
     static let purchaseFieldCount: Int16 = 15
