@@ -1,11 +1,17 @@
 # The commands people run. See README.md.
-.PHONY: demo test faults bench microbench build release up down clean
+.PHONY: demo test lint format faults bench microbench build release up down clean
 
 demo:            ## Run the whole pipeline on the embedded default and print the result
 	scripts/demo.sh
 
 test:            ## Unit + integration tests against a private Postgres and the dev broker
 	scripts/test.sh
+
+lint:            ## swift format lint --strict (part of make test; settings in .swift-format)
+	swift format lint --strict --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks
+
+format:          ## Rewrite the Swift files in the house style
+	swift format format --in-place --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks
 
 faults:          ## The fault suite (SIGKILLed loader, Postgres restart, broker trouble, zombie ...) on the debug build
 	scripts/ensure-deps.sh

@@ -15,10 +15,9 @@ let package = Package(
         .executable(name: "loader", targets: ["Loader"]),
         .executable(name: "rollup", targets: ["Rollup"]),
         .executable(name: "dev-broker", targets: ["DevBroker"]),
-        // For the micro-benchmarks in Benchmarks/, a package of their own that imports PipelineCore.
-        // For the micro-benchmarks in Benchmarks/, a package of their own.
-        .library(name: "PipelineCore", targets: ["PipelineCore"]),
-        .library(name: "KafkaClient", targets: ["KafkaClient"]),
+        // For the micro-benchmarks in Benchmarks/, a package of their own: the per-message work of the
+        // loader and the generator, without ArgumentParser, ServiceLifecycle or the C libraries.
+        .library(name: "PurchaseEvents", targets: ["PurchaseEvents"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -35,14 +34,16 @@ let package = Package(
             name: "KafkaClient",
             dependencies: ["CRdKafka", .product(name: "Logging", package: "swift-log")]
         ),
-        .target(
-            name: "PostgresClient",
-            dependencies: ["CLibPQ"]
-        ),
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
 
-        // The event model, validation, COPY encoding, shared configuration and the services.
+        // What the components share that needs only the standard library: the purchase event, its decoding
+        // and validation, money and event times, binary COPY rows, the simulator and the hostile messages.
+        .target(name: "PurchaseEvents"),
+
+        // What every executable needs to run as a process: flags and environment, logging, the service
+        // lifecycle around a blocking loop, the stop signal, reconnecting with backoff.
         .target(
-            name: "PipelineCore",
+            name: "ProcessSupport",
             dependencies: [
                 "KafkaClient",
                 "PostgresClient",
@@ -53,15 +54,28 @@ let package = Package(
             ]
         ),
 
-        .executableTarget(name: "Generator", dependencies: ["PipelineCore"]),
-        .executableTarget(name: "Loader", dependencies: ["PipelineCore"]),
-        .executableTarget(name: "Rollup", dependencies: ["PipelineCore"]),
-        .executableTarget(name: "DevBroker", dependencies: ["PipelineCore"]),
+        // The components: each folder holds its component's work, not only its command.
+        .executableTarget(name: "Generator", dependencies: ["PurchaseEvents", "KafkaClient", "ProcessSupport"]),
+        .executableTarget(
+            name: "Loader",
+            dependencies: ["PurchaseEvents", "KafkaClient", "PostgresClient", "ProcessSupport"]
+        ),
+        .executableTarget(name: "Rollup", dependencies: ["PurchaseEvents", "PostgresClient", "ProcessSupport"]),
+        .executableTarget(name: "DevBroker", dependencies: ["KafkaClient", "ProcessSupport"]),
 
-        .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
+        // Unit tests, one target per library; they need no services.
+        .testTarget(name: "PurchaseEventsTests", dependencies: ["PurchaseEvents"]),
+        .testTarget(name: "ProcessSupportTests", dependencies: ["ProcessSupport"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
+        .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "CRdKafka"]),
+        // Integration tests against a real Postgres and the mock cluster, a folder per component. One
+        // target reaches all three executables with `@testable import`: the loader's tests produce with the
+        // generator and check with the rollup.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PipelineCore", "KafkaClient", "PostgresClient"]
+            dependencies: [
+                "Generator", "Loader", "Rollup", "PurchaseEvents", "ProcessSupport", "KafkaClient", "PostgresClient",
+            ]
         ),
     ]
 )

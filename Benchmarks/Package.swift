@@ -18,12 +18,11 @@ let package = Package(
         .executableTarget(
             name: "PurchasePipeline",
             dependencies: [
-                .product(name: "PipelineCore", package: "purchase-stream"),
-                .product(name: "KafkaClient", package: "purchase-stream"),
+                .product(name: "PurchaseEvents", package: "purchase-stream"),
                 .product(name: "Benchmark", package: "benchmark"),
             ],
             path: "Benchmarks/PurchasePipeline",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        ),
+        )
     ]
 )

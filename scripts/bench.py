@@ -210,22 +210,21 @@ def rollup_pass(env, db, *flags):
 
 BARE_ROLLUP = """
 insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
-select date_bin('1 minute', created_at, timestamptz '2000-01-01'), date_bin('1 minute', created_at,
-       timestamptz '2000-01-01') + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
+select purchase_window_start(created_at, '1 minute'), purchase_window_start(created_at, '1 minute')
+       + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
 from staging_purchases group by 1, 2, 3
 on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
     item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
 """
 
 
-# The same totals with the model's deduplication (one row per (created_at, purchase_id), the lowest
-# topic/partition/offset): the statement to beat for what `rollup run --full` computes.
+# The same totals over the purchase events (each once, as the database defines them in V007: one row per
+# (created_at, purchase_id), the lowest topic/partition/offset): the statement to beat for `rollup run --full`.
 BARE_DEDUP_ROLLUP = """
 insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
-select date_bin('1 minute', created_at, timestamptz '2000-01-01'), date_bin('1 minute', created_at,
-       timestamptz '2000-01-01') + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
-from (select distinct on (created_at, purchase_id) created_at, country, quantity, amount from staging_purchases
-      order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset) as events
+select purchase_window_start(created_at, '1 minute'), purchase_window_start(created_at, '1 minute')
+       + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
+from purchase_events
 group by 1, 2, 3
 on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
     item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 # Swift lives in /opt/swift on the machines this project runs on; find it even when PATH does not.
 command -v swift >/dev/null 2>&1 || export PATH="/opt/swift/usr/bin:$PATH"
 scripts/ensure-deps.sh
+# Style first: it takes seconds, and a red lint should not wait for the suite.
+swift format lint --strict --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks
 swift build --build-tests
 export BIN_DIR=.build/debug
 trap 'scripts/services.sh down' EXIT

@@ -1,5 +1,5 @@
-import Foundation
 import CRdKafka
+import Foundation
 import KafkaClient
 
 /// Line commands that reach into the running mock cluster, so a test in another process can stage broker
@@ -25,14 +25,17 @@ struct BrokerControl {
             case ("up", 2):
                 try cluster.setBrokerUp(try number(words[1], "broker"))
             case ("rtt", 3):
-                try cluster.setBrokerRoundTrip(try number(words[1], "broker"), milliseconds: try number(words[2], "milliseconds"))
+                try cluster.setBrokerRoundTrip(
+                    try number(words[1], "broker"), milliseconds: try number(words[2], "milliseconds"))
             case ("errors", 4):
                 let count: Int32 = try number(words[2], "count")
                 guard count > 0, count <= 10_000 else { return "error: count must be 1...10000" }
                 guard let code = Self.errorCode(words[3]) else { return "error: unknown Kafka error \(words[3])" }
-                cluster.pushRequestErrors(apiKey: try number(words[1], "api key"), Array(repeating: code, count: Int(count)))
+                cluster.pushRequestErrors(
+                    apiKey: try number(words[1], "api key"), Array(repeating: code, count: Int(count)))
             default:
-                return "error: unknown command \(line.debugDescription) (down N | up N | rtt N MS | errors API COUNT ERROR)"
+                return
+                    "error: unknown command \(line.debugDescription) (down N | up N | rtt N MS | errors API COUNT ERROR)"
             }
         } catch {
             return "error: \(error)"
@@ -57,7 +60,9 @@ struct BrokerControl {
         rd_kafka_get_err_descs(&descriptions, &count)
         guard let descriptions else { return nil }
         for entry in UnsafeBufferPointer(start: descriptions, count: count) {
-            if let name = entry.name, String(cString: name) == text { return KafkaError.Code(rawValue: entry.code.rawValue) }
+            if let name = entry.name, String(cString: name) == text {
+                return KafkaError.Code(rawValue: entry.code.rawValue)
+            }
         }
         return nil
     }

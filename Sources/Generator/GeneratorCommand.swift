@@ -1,7 +1,7 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
-import PipelineCore
+import ProcessSupport
 
 /// `generator`: simulated purchases into Kafka.
 @main
@@ -24,28 +24,31 @@ struct GeneratorCommand: AsyncParsableCommand {
     @Option(help: "Stop after this long, e.g. 30s, 5m.")
     var duration: DurationArgument?
 
-    @Option(help: "Messages per second, or 'unlimited'. Default: 1000.")
+    @Option(help: "Messages per second, or 'unlimited'.")
     var rate: RateArgument = RateArgument(perSecond: 1_000)
 
-    @Option(help: "Random seed; the same seed gives the same purchases. Default: 42.")
+    @Option(help: "Random seed; the same seed gives the same purchases.")
     var seed: UInt64 = 42
 
-    @Option(help: "Distinct customers; the busiest places about 1/sqrt(users) of the orders. Default: 50000.")
+    @Option(help: "Distinct customers; the busiest places about 1/sqrt(users) of the orders.")
     var users = 50_000
 
-    @Option(help: "Share of events whose created_at lies in the past (0...1). Default: 0.")
+    @Option(help: "Share of events whose created_at lies in the past (0...1).")
     var lateFraction: Double = 0
 
-    @Option(help: "How far in the past late events may be, e.g. 5m. Default: 5m.")
+    @Option(help: "How far in the past late events may be, e.g. 5m.")
     var maxLateness: DurationArgument = DurationArgument(milliseconds: 300_000)
 
-    @Option(help: "Share of messages that re-send an earlier purchase, as an upstream retry would (0...1). Default: 0.")
+    @Option(help: "Share of messages that re-send an earlier purchase, as an upstream retry would (0...1).")
     var duplicateFraction: Double = 0
 
-    @Option(help: "Share of malformed messages, for the dead-letter path (0...1). Default: 0.")
+    @Option(help: "Share of malformed messages, for the dead-letter path (0...1).")
     var invalidFraction: Double = 0
 
-    @Option(help: "Share of hostile messages: every malformed kind, a ~1 MB value, null keys, extra fields, re-sent purchases (0...1). Default: 0.")
+    @Option(
+        help:
+            "Share of hostile messages: every malformed kind, a ~1 MB value, null keys, extra fields, re-sent purchases (0...1)."
+    )
     var hostileFraction: Double = 0
 
     @Option(help: "Spread event times evenly over this span ending now (needs --count), e.g. 30m.")
@@ -55,12 +58,16 @@ struct GeneratorCommand: AsyncParsableCommand {
     var summaryFile: String?
 
     func validate() throws {
-        for (name, value) in [("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction), ("hostile", hostileFraction)]
+        for (name, value) in [
+            ("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction),
+            ("hostile", hostileFraction),
+        ]
         where !(0...1).contains(value) {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
         }
         guard duplicateFraction + invalidFraction + hostileFraction <= 1 else {
-            throw ValidationError("--duplicate-fraction, --invalid-fraction and --hostile-fraction must not add up to more than 1")
+            throw ValidationError(
+                "--duplicate-fraction, --invalid-fraction and --hostile-fraction must not add up to more than 1")
         }
         if let count, count < 0 { throw ValidationError("--count must not be negative") }
         guard (1...100_000_000).contains(users) else { throw ValidationError("--users must be 1...100000000") }
@@ -90,12 +97,13 @@ struct GeneratorCommand: AsyncParsableCommand {
         print(
             "generator: \(summary.messages) messages (\(summary.bytes) bytes) in \(String(format: "%.1f", summary.seconds)) s, "
                 + "\(rate) msg/s; valid \(summary.validPurchases) (late \(summary.lateEvents)), "
-                + "duplicates \(summary.duplicates), invalid \(summary.invalid), hostile \(summary.hostile); valid amount \(summary.validAmount)")
+                + "duplicates \(summary.duplicates), invalid \(summary.invalid), hostile \(summary.hostile); valid amount \(summary.validAmount)"
+        )
         if let summaryFile {
             do {
                 try (summary.json + "\n").write(toFile: summaryFile, atomically: true, encoding: .utf8)
             } catch {
-                ExitMessage.fail("generator", PipelineError("cannot write \(summaryFile): \(error)"))
+                ExitMessage.fail("generator", PipelineError(.file, "cannot write \(summaryFile): \(error)"))
             }
         }
     }

@@ -15,6 +15,9 @@ final class ClientContext: @unchecked Sendable {
     weak var rebalanceHandler: (any KafkaRebalanceHandler)?
     /// An error a rebalance handler raised, rethrown by the poll that served it.
     var rebalanceError: (any Error)?
+    /// Set once librdkafka reports a fatal error (the client can no longer produce or consume); every
+    /// later call that polls throws it.
+    var fatalFailure: KafkaError?
 
     init(logger: Logger) { self.logger = logger }
 
@@ -27,15 +30,20 @@ final class ClientContext: @unchecked Sendable {
             let message = text.map { String(cString: $0) } ?? ""
             // syslog levels: 0-3 error, 4 warning, 5-6 info/notice, 7 debug.
             let mapped: Logger.Level = level <= 3 ? .error : level == 4 ? .warning : level <= 6 ? .info : .debug
-            context.logger.log(level: mapped, "\(message)", metadata: ["kafka.facility": "\(fac)"])
+            context.logger.log(
+                level: mapped, "librdkafka log", metadata: ["kafka.facility": "\(fac)", "kafka.log": "\(message)"])
         }
         rd_kafka_conf_set_error_cb(conf) { rk, err, reason, _ in
             guard let context = ClientContext.from(rk) else { return }
             let message = reason.map { String(cString: $0) } ?? ""
             let code = KafkaError.Code(rawValue: err)
+            if code == .fatal, context.fatalFailure == nil, let rk {
+                context.fatalFailure = KafkaError(fatalOf: rk)
+            }
             // Transport hiccups are routine (librdkafka reconnects); say them quietly.
             let level: Logger.Level = code == .allBrokersDown || code == .fatal ? .error : .warning
-            context.logger.log(level: level, "kafka: \(message)", metadata: ["kafka.error": "\(code)"])
+            context.logger.log(
+                level: level, "kafka client error", metadata: ["kafka.error": "\(code)", "kafka.reason": "\(message)"])
         }
     }
 
@@ -49,8 +57,8 @@ final class ClientContext: @unchecked Sendable {
 ///
 /// Both calls happen on the polling thread, inside `poll`, so the owner needs no locks.
 public protocol KafkaRebalanceHandler: AnyObject {
-    /// Returns the offset each newly assigned partition starts from; nil means the beginning of the partition.
-    func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: Int64]
+    /// Returns where each newly assigned partition starts; a partition left out starts at the beginning.
+    func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: KafkaOffset]
     /// Called before the partitions are taken away.
     func partitionsRevoked(_ partitions: [TopicPartition])
 }

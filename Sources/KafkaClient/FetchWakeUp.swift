@@ -1,7 +1,7 @@
 import CRdKafka
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Wakes librdkafka's fetchers as soon as the application has drained its prefetched messages.

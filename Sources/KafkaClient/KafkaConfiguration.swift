@@ -24,7 +24,9 @@ public struct KafkaConfiguration: Sendable {
 
     /// The properties for logs, secrets replaced by `***`.
     public var redactedDescription: String {
-        let pairs = properties.sorted { $0.key < $1.key }.map { "\($0.key)=\(Self.isSecret($0.key) ? "***" : $0.value)" }
+        let pairs = properties.sorted { $0.key < $1.key }.map {
+            "\($0.key)=\(Self.isSecret($0.key) ? "***" : $0.value)"
+        }
         return (["bootstrap.servers=\(bootstrapServers)"] + pairs).joined(separator: " ")
     }
 

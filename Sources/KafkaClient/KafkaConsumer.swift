@@ -66,7 +66,10 @@ public final class KafkaConsumer {
 
     deinit {
         fetchWakeUp?.close()
-        rd_kafka_destroy(handle)
+        // After a fatal error librdkafka 2.0.2 never finishes destroying a consumer (measured: its main thread
+        // spun on a lock and `rd_kafka_destroy` waited for it forever, with or without the consumer close).
+        // A fatal error ends the process, so the handle is left for the exit to reclaim rather than hang it.
+        if rd_kafka_fatal_error(handle, nil, 0) == RD_KAFKA_RESP_ERR_NO_ERROR { rd_kafka_destroy(handle) }
     }
 
     /// Joins the group for the topic; partitions arrive through the rebalance handler during `poll`.
@@ -80,6 +83,7 @@ public final class KafkaConsumer {
 
     /// Leaves the group cleanly (revoking partitions through the handler) so others take over at once.
     public func close() {
+        guard rd_kafka_fatal_error(handle, nil, 0) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }  // see deinit
         rd_kafka_consumer_close(handle)
     }
 
@@ -93,19 +97,33 @@ public final class KafkaConsumer {
         fetchWakeUp?.beforePoll(lastPollWasEmpty: lastPollWasEmpty)
         let raw = rd_kafka_consumer_poll(handle, timeoutMilliseconds)
         lastPollWasEmpty = raw == nil
-        if let error = context.rebalanceError {
+        if let error = context.rebalanceError ?? context.fatalFailure {
             context.rebalanceError = nil
             if let raw { rd_kafka_message_destroy(raw) }
             throw error
         }
-        guard let raw else { return false }
+        guard let raw else {
+            // librdkafka 2.0.2 does not always queue a fatal error as an event for the consumer; an idle poll
+            // asks for it (one atomic read), so a busy loader pays nothing and an idle one learns it at once.
+            if rd_kafka_fatal_error(handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
+                context.fatalFailure = KafkaError(fatalOf: handle)
+                throw context.fatalFailure!
+            }
+            return false
+        }
         defer { rd_kafka_message_destroy(raw) }
         let m = raw.pointee
         let name = topicName(m.rkt)
-        if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
+        if m.err == RD_KAFKA_RESP_ERR__FATAL {
+            // The client is unusable from here on; the event only says so, the cause is asked for.
+            let fatal = context.fatalFailure ?? KafkaError(fatalOf: handle)
+            context.fatalFailure = fatal
+            throw fatal
+        } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
             try body(.partitionEnd(TopicPartition(topic: name, partition: m.partition), nextOffset: m.offset))
         } else if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {
-            let text = rd_kafka_message_errstr(raw).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(m.err))
+            let text =
+                rd_kafka_message_errstr(raw).map { String(cString: $0) } ?? String(cString: rd_kafka_err2str(m.err))
             let partition = m.rkt == nil ? nil : TopicPartition(topic: name, partition: m.partition)
             try body(.error(KafkaError(m.err, message: text), partition, offset: m.rkt == nil ? nil : m.offset))
         } else {
@@ -129,7 +147,9 @@ public final class KafkaConsumer {
     }
 
     /// The low and high watermarks of a partition, asked of the broker.
-    public func watermarks(_ tp: TopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (low: Int64, high: Int64) {
+    public func watermarks(_ tp: TopicPartition, timeoutMilliseconds: Int32) throws(KafkaError) -> (
+        low: Int64, high: Int64
+    ) {
         var low: Int64 = 0
         var high: Int64 = 0
         let err = rd_kafka_query_watermark_offsets(handle, tp.topic, tp.partition, &low, &high, timeoutMilliseconds)
@@ -144,8 +164,8 @@ public final class KafkaConsumer {
         try Metadata.partitionCount(handle: handle, topic: topic, timeout: timeoutMilliseconds)
     }
 
-    /// Restarts the given assigned partitions at the given offsets (`RD_KAFKA_OFFSET_BEGINNING`, -2, for the
-    /// start), e.g. after a fence or past a retention gap the owner chose to accept.
+    /// Restarts the given assigned partitions at the given positions, e.g. after a fence or past a retention
+    /// gap the owner chose to accept.
     ///
     /// It re-assigns rather than seeks: after an `auto.offset.reset=error` event librdkafka 2.0.2 leaves the
     /// partition's fetcher stopped, and a seek does not restart it. With the eager protocol `positions` must
@@ -156,12 +176,12 @@ public final class KafkaConsumer {
     /// first one's fetchers stopped aborts the process (`rktp_started` assertion, librdkafka#5573; the fault
     /// suite's zombie scenario hit it).
     @discardableResult
-    public func reposition(_ positions: [TopicPartition: Int64]) throws(KafkaError) -> Bool {
+    public func reposition(_ positions: [TopicPartition: KafkaOffset]) throws(KafkaError) -> Bool {
         if rd_kafka_assignment_lost(handle) != 0 { return false }
         let list = rd_kafka_topic_partition_list_new(Int32(positions.count))
         defer { rd_kafka_topic_partition_list_destroy(list) }
         for (tp, offset) in positions.sorted(by: { $0.key < $1.key }) {
-            rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset
+            rd_kafka_topic_partition_list_add(list, tp.topic, tp.partition)?.pointee.offset = offset.rawValue
         }
         if String(cString: rd_kafka_rebalance_protocol(handle)) == "COOPERATIVE" {
             if let error = rd_kafka_incremental_unassign(handle, list) { throw KafkaError(consuming: error) }
@@ -188,7 +208,7 @@ public final class KafkaConsumer {
             do {
                 let offsets = try context.rebalanceHandler?.partitionsAssigned(list) ?? [:]
                 for i in 0..<Int(partitions.pointee.cnt) {
-                    partitions.pointee.elems[i].offset = offsets[list[i]] ?? Int64(RD_KAFKA_OFFSET_BEGINNING)
+                    partitions.pointee.elems[i].offset = (offsets[list[i]] ?? .beginning).rawValue
                 }
             } catch {
                 // Without a start offset from the database the partitions must not be read at all.

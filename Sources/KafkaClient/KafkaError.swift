@@ -13,7 +13,8 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
 
         /// librdkafka's name for the code, e.g. `_TRANSPORT` or `OFFSET_OUT_OF_RANGE`.
         public var description: String {
-            rawValue == Code.configuration.rawValue ? "configuration" : String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue)))
+            rawValue == Code.configuration.rawValue
+                ? "configuration" : String(cString: rd_kafka_err2name(rd_kafka_resp_err_t(rawValue)))
         }
 
         public static let configuration = Code(rawValue: -10_000)
@@ -52,6 +53,17 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
         self.init(
             Code(err), message: message ?? String(cString: rd_kafka_err2str(err)),
             file: file, line: line)
+    }
+
+    /// The fatal error a client reported: librdkafka's `_FATAL` only says there is one, and
+    /// `rd_kafka_fatal_error` gives the underlying code and reason.
+    init(fatalOf handle: OpaquePointer, file: String = #fileID, line: Int = #line) {
+        var reason = [CChar](repeating: 0, count: 512)
+        let err = rd_kafka_fatal_error(handle, &reason, reason.count)
+        let code = err == RD_KAFKA_RESP_ERR_NO_ERROR ? Code.fatal : Code(err)
+        self.init(
+            code, message: "fatal: " + text(ofCBuffer: reason), isFatal: true, isRetriable: false, file: file,
+            line: line)
     }
 
     /// Builds the error from a `rd_kafka_error_t`, destroying it.

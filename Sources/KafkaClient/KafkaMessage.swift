@@ -12,7 +12,9 @@ public struct KafkaMessage {
     public let value: UnsafeRawBufferPointer?
 
     /// For tests and benchmarks that feed the loader's batch code without a broker.
-    public init(topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) {
+    public init(
+        topic: String, partition: Int32, offset: Int64, key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?
+    ) {
         self.topic = topic
         self.partition = partition
         self.offset = offset

@@ -74,6 +74,7 @@ public final class KafkaProducer {
     /// Queues one message (librdkafka copies the bytes). When the local queue is full it serves delivery
     /// reports until there is room, so a fast producer is slowed down instead of failing.
     public func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws(KafkaError) {
+        if let fatal = context.fatalFailure { throw fatal }
         let topicHandle: OpaquePointer
         if let opened = self.topicHandle { topicHandle = opened } else { topicHandle = try openTopic() }
         while true {
@@ -83,6 +84,7 @@ public final class KafkaProducer {
                 key?.baseAddress, key?.count ?? 0, nil)
             if result == 0 { return }
             let err = rd_kafka_last_error()
+            if err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError(fatalOf: handle) }
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw KafkaError(err) }
             rd_kafka_poll(handle, 10)
         }
@@ -94,14 +96,17 @@ public final class KafkaProducer {
         return rkt
     }
 
-    /// Serves delivery reports and callbacks without blocking longer than `timeoutMilliseconds`.
-    public func poll(timeoutMilliseconds: Int32 = 0) {
+    /// Serves delivery reports and callbacks without blocking longer than `timeoutMilliseconds`; throws
+    /// once librdkafka reported a fatal error (an idempotent producer that lost its guarantees).
+    public func poll(timeoutMilliseconds: Int32 = 0) throws(KafkaError) {
         rd_kafka_poll(handle, timeoutMilliseconds)
+        if let fatal = context.fatalFailure { throw fatal }
     }
 
     /// Waits until every queued message is acknowledged or failed; throws if time runs out first.
     public func flush(timeoutMilliseconds: Int32) throws(KafkaError) {
         let err = rd_kafka_flush(handle, timeoutMilliseconds)
+        if let fatal = context.fatalFailure { throw fatal }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(err, message: "\(inFlight) messages still unacknowledged after \(timeoutMilliseconds) ms")
         }
@@ -123,14 +128,17 @@ enum Metadata {
         var metadata: UnsafePointer<rd_kafka_metadata>?
         let err = rd_kafka_metadata(handle, 1, nil, &metadata, timeout)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
-            throw KafkaError(err, message: "cannot read metadata for topic \(topic): \(String(cString: rd_kafka_err2str(err)))")
+            throw KafkaError(
+                err, message: "cannot read metadata for topic \(topic): \(String(cString: rd_kafka_err2str(err)))")
         }
         defer { rd_kafka_metadata_destroy(metadata) }
         let topics = UnsafeBufferPointer(start: metadata.pointee.topics, count: Int(metadata.pointee.topic_cnt))
         guard let found = topics.first(where: { String(cString: $0.topic) == topic }) else {
             throw KafkaError(
                 .unknownTopic,
-                message: "topic \(topic) does not exist on the cluster (\(topics.count) topics); create it or check --topic / KAFKA_TOPIC")
+                message:
+                    "topic \(topic) does not exist on the cluster (\(topics.count) topics); create it or check --topic / KAFKA_TOPIC"
+            )
         }
         if found.err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(found.err, message: "topic \(topic): \(String(cString: rd_kafka_err2str(found.err)))")

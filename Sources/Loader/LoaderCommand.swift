@@ -1,7 +1,7 @@
-import Foundation
 import ArgumentParser
+import Foundation
 import Logging
-import PipelineCore
+import ProcessSupport
 
 /// `loader`: Kafka → partitioned Postgres staging table, exactly once.
 @main
@@ -21,13 +21,17 @@ struct LoaderCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
 
-    @Option(name: .customLong("group-id"), help: "Consumer group; loaders sharing it split the partitions. Env: KAFKA_GROUP_ID. Default: purchase-loader.")
+    @Option(
+        name: .customLong("group-id"),
+        help: "Consumer group; loaders sharing it split the partitions. Env: KAFKA_GROUP_ID. Default: purchase-loader.")
     var groupIDFlag: String?
 
     @Option(
         help: ArgumentHelp(
             "Read these partitions without a consumer group: 'all' or e.g. '0-15,32'. Env: LOADER_PARTITIONS. Default: join the group.",
-            discussion: "No group join (about 3 s on a new group) and no rebalancing; to run several loaders, give each its own partitions. Offsets stay in Postgres and the offset fence still refuses a batch another loader already committed."))
+            discussion:
+                "No group join (about 3 s on a new group) and no rebalancing; to run several loaders, give each its own partitions. Offsets stay in Postgres and the offset fence still refuses a batch another loader already committed."
+        ))
     var partitions: PartitionListArgument?
 
     /// The flag, else `LOADER_PARTITIONS` (checked in `validate`); nil: join the group.
@@ -35,23 +39,27 @@ struct LoaderCommand: AsyncParsableCommand {
         partitions ?? Environment.value("LOADER_PARTITIONS").flatMap(PartitionListArgument.init(argument:))
     }
 
-    @Option(help: "Most messages in one batch/transaction. Default: 50000.")
+    @Option(help: "Most messages in one batch/transaction.")
     var batchSize = 50_000
 
-    @Option(help: "Longest a batch stays open, in milliseconds. Default: 500.")
+    @Option(help: "Longest a batch stays open, in milliseconds.")
     var batchMs = 500
 
     @Flag(help: "Stop once everything the topic held at start is loaded (batch runs, demo, tests).")
     var untilCaughtUp = false
 
-    @Option(help: "When retention deleted messages before they were loaded: stop (default) or skip (record the gap and continue).")
+    @Option(
+        help: "When retention deleted messages before they were loaded: stop, or skip (record the gap and continue).")
     var onGap: LoaderConfiguration.GapPolicy = .stop
 
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard batchMs > 0 else { throw ValidationError("--batch-ms must be positive") }
-        if partitions == nil, let raw = Environment.value("LOADER_PARTITIONS"), PartitionListArgument(argument: raw) == nil {
-            throw ValidationError("LOADER_PARTITIONS: expected 'all' or partitions such as '0-15,32', got \(raw.debugDescription)")
+        if partitions == nil, let raw = Environment.value("LOADER_PARTITIONS"),
+            PartitionListArgument(argument: raw) == nil
+        {
+            throw ValidationError(
+                "LOADER_PARTITIONS: expected 'all' or partitions such as '0-15,32', got \(raw.debugDescription)")
         }
     }
 
@@ -66,8 +74,10 @@ struct LoaderCommand: AsyncParsableCommand {
         configuration.onGap = onGap
         let (kafkaConfiguration, settings) = (kafka.configuration, database.settings)
         let s = await BlockingService.runCommand("loader", logger: logger) { [configuration] stop in
-            try PurchaseLoader(configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger)
-                .run(stop: stop)
+            try PurchaseLoader(
+                configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger
+            )
+            .run(stop: stop)
         }
         let rate = s.loadSeconds > 0 ? Int(Double(s.rows + s.deadLetters) / s.loadSeconds) : 0
         print(

@@ -1,6 +1,7 @@
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `COPY ... FROM STDIN` through libpq: the fastest way to put rows into Postgres.

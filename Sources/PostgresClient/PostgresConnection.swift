@@ -1,6 +1,7 @@
 import CLibPQ
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// One blocking libpq connection, owned by one thread at a time.
@@ -153,7 +154,8 @@ public final class PostgresConnection {
         // user:password@ in the URL's authority.
         if let scheme = settings.firstRange(of: "://") {
             let from = settings.utf8.distance(from: settings.startIndex, to: scheme.upperBound)
-            let authorityEnd = bytes[from...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? bytes.count
+            let authorityEnd =
+                bytes[from...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") } ?? bytes.count
             if let at = bytes[from..<authorityEnd].lastIndex(of: UInt8(ascii: "@")),
                 let colon = bytes[from..<at].firstIndex(of: UInt8(ascii: ":"))
             {
@@ -222,13 +224,13 @@ public final class PostgresConnection {
 /// Runs `body` with a NULL-terminated `const char *const *` view of `strings`.
 func withCStringArray<R>(_ strings: [String], _ body: (UnsafePointer<UnsafePointer<CChar>?>) -> R) -> R {
     let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
-    defer { duplicates.forEach { free($0) } }
+    defer { for pointer in duplicates { free(pointer) } }
     return duplicates.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress!) }
 }
 
 /// Like `withCStringArray`, with nil kept as a NULL entry (SQL NULL for libpq parameters), not terminated.
 func withOptionalCStringArray<R>(_ strings: [String?], _ body: (UnsafePointer<UnsafePointer<CChar>?>?) -> R) -> R {
     let duplicates: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
-    defer { duplicates.forEach { free($0) } }
+    defer { for pointer in duplicates { free(pointer) } }
     return duplicates.map { UnsafePointer($0) }.withUnsafeBufferPointer { body($0.baseAddress) }
 }

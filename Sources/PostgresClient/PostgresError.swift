@@ -19,6 +19,8 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         public static let statementFailed = Code(name: "statement failed")
         /// A COPY could not be started, fed or finished.
         public static let copyFailed = Code(name: "copy failed")
+        /// A result cell was NULL or not of the type the caller read it as.
+        public static let unexpectedValue = Code(name: "unexpected value")
         /// The connection settings themselves do not parse.
         public static let invalidSettings = Code(name: "invalid connection settings")
     }

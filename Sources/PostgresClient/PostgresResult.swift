@@ -26,4 +26,35 @@ public final class PostgresResult {
 
     /// The first cell, for `SELECT count(*)`-style statements.
     public var scalar: String? { rowCount > 0 && columnCount > 0 ? self[0, 0] : nil }
+
+    /// One cell as `T`; NULL, a missing cell or text that is not a `T` is an `.unexpectedValue` error.
+    public func value<T: PostgresTextDecodable>(_ type: T.Type = T.self, row: Int, column: Int) throws(PostgresError)
+        -> T
+    {
+        guard let value = try optionalValue(type, row: row, column: column) else {
+            throw PostgresError(.unexpectedValue, message: "row \(row), column \(column) is NULL, expected \(T.self)")
+        }
+        return value
+    }
+
+    /// One cell as `T`, nil for NULL; a missing cell or text that is not a `T` is an `.unexpectedValue` error.
+    public func optionalValue<T: PostgresTextDecodable>(_ type: T.Type = T.self, row: Int, column: Int)
+        throws(PostgresError) -> T?
+    {
+        guard row < rowCount, column < columnCount else {
+            throw PostgresError(
+                .unexpectedValue,
+                message: "no cell at row \(row), column \(column) (\(rowCount) rows, \(columnCount) columns)")
+        }
+        guard let text = self[row, column] else { return nil }
+        guard let value = T(postgresText: text) else {
+            throw PostgresError(.unexpectedValue, message: "\(text.debugDescription) is not a \(T.self)")
+        }
+        return value
+    }
+
+    /// The first cell as `T`, for `select count(*)`-style statements.
+    public func scalar<T: PostgresTextDecodable>(_ type: T.Type) throws(PostgresError) -> T {
+        try value(type, row: 0, column: 0)
+    }
 }

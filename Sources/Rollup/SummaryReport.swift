@@ -1,5 +1,5 @@
-import PipelineCore
 import PostgresClient
+import PurchaseEvents
 
 /// The demo's view of the result: what the original dashboard showed (amount by country for the latest
 /// complete windows) and the check that the summary equals a recompute from the raw rows, to the cent.
@@ -8,7 +8,7 @@ struct SummaryReport {
 
     /// Prints the report; returns false when a totals check fails.
     func print(windows: Int, countries: Int, expectAmount: String?) throws -> Bool {
-        let rows = try db.query(
+        let result = try db.query(
             """
             with latest as (
                 select distinct window_start from purchase_summary
@@ -27,52 +27,55 @@ struct SummaryReport {
             from ranked
             where rank <= $2
             order by window_start desc, total_amount desc, country
-            """, [String(windows), String(countries)]
-        ).rows
+            """, [String(windows), String(countries)])
+        let rows = try (0..<result.rowCount).map { row in
+            try (0..<6).map { try result.value(String.self, row: row, column: $0) }
+        }
         Swift.print("Purchase amount by country, latest \(windows) complete windows (UTC):")
-        Swift.print(pad("window", 24) + pad("country", 9) + pad("purchases", 11, right: true) + pad("items", 9, right: true) + pad("amount", 16, right: true))
+        Swift.print(
+            pad("window", 24) + pad("country", 9) + pad("purchases", 11, right: true) + pad("items", 9, right: true)
+                + pad("amount", 16, right: true))
         var lastWindow = ""
         for row in rows {
-            let window = "\(row[0]!)–\(row[1]!)"
+            let window = "\(row[0])–\(row[1])"
             Swift.print(
-                pad(window == lastWindow ? "" : window, 24) + pad(row[2]!, 9) + pad(row[3]!, 11, right: true)
-                    + pad(row[4]!, 9, right: true) + pad(row[5]!, 16, right: true))
+                pad(window == lastWindow ? "" : window, 24) + pad(row[2], 9) + pad(row[3], 11, right: true)
+                    + pad(row[4], 9, right: true) + pad(row[5], 16, right: true))
             lastWindow = window
         }
         if rows.isEmpty { Swift.print("(no complete windows yet)") }
 
-        let check = try db.query(
+        let checked = try db.query(
             """
             with summary as (
                 select coalesce(sum(purchase_count), 0) as purchases, coalesce(sum(item_count), 0) as items,
                        coalesce(sum(total_amount), 0) as amount
                 from purchase_summary
             ),
-            deduplicated as (
-                select distinct on (created_at, purchase_id) quantity, amount
-                from staging_purchases
-                order by created_at, purchase_id, kafka_topic, kafka_partition, kafka_offset
-            ),
             recomputed as (
                 select count(*) as purchases, coalesce(sum(quantity), 0) as items, coalesce(sum(amount), 0) as amount
-                from deduplicated
+                from purchase_events
             )
             select s.purchases, s.items, s.amount::text, r.purchases, r.items, r.amount::text,
                    (select count(*) from staging_purchases), (select count(*) from dead_letters),
                    (select count(*) from ingest_ledger)
             from summary s, recomputed r
             """
-        ).rows[0]
-        let summaryMatches = check[0] == check[3] && check[1] == check[4] && check[2] == check[5]
+        )
+        let check: [String] = try (0..<9).map { try checked.value(String.self, row: 0, column: $0) }
+        let summaryMatches = check[0..<3] == check[3..<6]
         Swift.print("")
-        Swift.print("raw rows \(check[6]!), dead letters \(check[7]!), unrolled ledger minutes \(check[8]!)")
-        Swift.print("purchase_summary: \(check[0]!) purchases, \(check[1]!) items, amount \(check[2]!)")
-        Swift.print("recomputed from deduplicated raw rows: \(check[3]!) purchases, \(check[4]!) items, amount \(check[5]!)")
+        Swift.print("raw rows \(check[6]), dead letters \(check[7]), unrolled ledger minutes \(check[8])")
+        Swift.print("purchase_summary: \(check[0]) purchases, \(check[1]) items, amount \(check[2])")
+        Swift.print(
+            "recomputed from purchase_events (each event once): \(check[3]) purchases, \(check[4]) items, amount \(check[5])"
+        )
         var ok = summaryMatches
         Swift.print("totals check (summary = recompute): \(summaryMatches ? "OK" : "MISMATCH")")
         if let expectAmount {
-            let matches = Money(expectAmount) != nil && Money(expectAmount) == Money(check[2]!)
-            Swift.print("totals check (summary = generator's valid amount \(expectAmount)): \(matches ? "OK" : "MISMATCH")")
+            let matches = Money(expectAmount) != nil && Money(expectAmount) == Money(check[2])
+            Swift.print(
+                "totals check (summary = generator's valid amount \(expectAmount)): \(matches ? "OK" : "MISMATCH")")
             ok = ok && matches
         }
         return ok

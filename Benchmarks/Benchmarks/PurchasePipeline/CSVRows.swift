@@ -1,5 +1,5 @@
 import Benchmark
-import PipelineCore
+import PurchaseEvents
 
 /// The reference for `LoaderRows`: the same 15 columns as CSV text, what `psql \copy ... csv` reads,
 /// written the straightforward way, one interpolated `String` per row appended to a `String` buffer

@@ -1,6 +1,6 @@
 import Benchmark
 import Foundation
-import PipelineCore
+import PurchaseEvents
 
 /// The generator's per-event work (`PurchaseGenerator.run`): draw a purchase, write its JSON value and
 /// its key into buffers reserved once. A class because the simulator's state must carry over from one

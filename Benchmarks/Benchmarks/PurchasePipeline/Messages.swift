@@ -1,6 +1,6 @@
 import Benchmark
 import Foundation
-import PipelineCore
+import PurchaseEvents
 
 /// The inputs every benchmark shares, made once per benchmark process so that no benchmark measures
 /// their construction and ours and the reference read exactly the same data.

@@ -1,6 +1,6 @@
 import Benchmark
 import Foundation
-import PipelineCore
+import PurchaseEvents
 
 // Each pair measures ours and its reference on the same inputs in the same run, so the figures to read
 // are the ratios between the two rows, not the absolute numbers of this machine. With
@@ -24,42 +24,53 @@ func benchmarks() {
         let decoder = PurchaseDecoder()
         messages.bytes.withUnsafeBytes { all in
             for i in Messages.window(benchmark) {
-                blackHole(try! decoder.decode(UnsafeRawBufferPointer(rebasing: all[messages.ranges[i]]), now: .coarseNow()))
+                blackHole(
+                    try! decoder.decode(UnsafeRawBufferPointer(rebasing: all[messages.ranges[i]]), now: .coarseNow()))
             }
         }
-    } setup: { Messages.shared }
+    } setup: {
+        Messages.shared
+    }
 
     Benchmark("Decode: JSONDecoder (reference)", configuration: configuration) { benchmark, messages in
         let decoder = JSONDecoder()
         for i in Messages.window(benchmark) {
             blackHole(try! decoder.decode(ReferencePurchase.self, from: messages.data[i]))
         }
-    } setup: { Messages.shared }
+    } setup: {
+        Messages.shared
+    }
 
     // 2. COPY encoding of decoded purchases: binary rows as the loader writes them vs CSV text.
-    Benchmark("COPY rows: binary (LoadBatch)", configuration: configuration) { benchmark, state in
+    Benchmark("COPY rows: binary (StagingRows)", configuration: configuration) { benchmark, state in
         let (messages, rows) = state
         for i in Messages.window(benchmark) {
             rows.add(messages.events[i])
         }
-    } setup: { (Messages.shared, LoaderRows()) }
+    } setup: {
+        (Messages.shared, LoaderRows())
+    }
 
     Benchmark("COPY rows: CSV String (reference)", configuration: configuration) { benchmark, state in
         let (messages, rows) = state
         for i in Messages.window(benchmark) {
             rows.add(ReferencePurchase(messages.events[i]))
         }
-    } setup: { (Messages.shared, CSVRows()) }
+    } setup: {
+        (Messages.shared, CSVRows())
+    }
 
     // 3. Both together, the loader's per-message CPU work: message value in, COPY row out.
-    Benchmark("Loader path: LoadBatch.add (decode + binary row)", configuration: configuration) { benchmark, state in
+    Benchmark("Loader path: StagingRows.add (decode + binary row)", configuration: configuration) { benchmark, state in
         let (messages, rows) = state
         messages.bytes.withUnsafeBytes { all in
             for i in Messages.window(benchmark) {
                 rows.add(value: UnsafeRawBufferPointer(rebasing: all[messages.ranges[i]]))
             }
         }
-    } setup: { (Messages.shared, LoaderRows()) }
+    } setup: {
+        (Messages.shared, LoaderRows())
+    }
 
     Benchmark("Loader path: JSONDecoder + CSV row (reference)", configuration: configuration) { benchmark, state in
         let (messages, rows) = state
@@ -67,14 +78,20 @@ func benchmarks() {
         for i in Messages.window(benchmark) {
             rows.add(try! decoder.decode(ReferencePurchase.self, from: messages.data[i]))
         }
-    } setup: { (Messages.shared, CSVRows()) }
+    } setup: {
+        (Messages.shared, CSVRows())
+    }
 
     // 4. The generator's per-event work: simulate a purchase and write its JSON and key.
     Benchmark("Generator: simulate + JSON bytes", configuration: configuration) { benchmark, loop in
         for _ in benchmark.scaledIterations { loop.next() }
-    } setup: { GeneratorLoop() }
+    } setup: {
+        GeneratorLoop()
+    }
 
     Benchmark("Generator: simulate + JSONEncoder (reference)", configuration: configuration) { benchmark, loop in
         for _ in benchmark.scaledIterations { loop.next() }
-    } setup: { ReferenceGeneratorLoop() }
+    } setup: {
+        ReferenceGeneratorLoop()
+    }
 }

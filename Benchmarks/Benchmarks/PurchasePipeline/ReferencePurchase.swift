@@ -1,4 +1,4 @@
-import PipelineCore
+import PurchaseEvents
 
 /// The obvious Foundation way to read a purchase message: a `Codable` struct whose fields are the
 /// message's, typed as they appear on the wire, for `JSONDecoder` and `JSONEncoder`.
@@ -20,8 +20,15 @@ struct ReferencePurchase: Codable {
     var createdAt: String
 
     enum CodingKeys: String, CodingKey {
-        case purchaseID = "purchase_id", userID = "user_id", productID = "product_id", category, country,
-            quantity, unitPrice = "unit_price", amount, currency, paymentMethod = "payment_method",
+        case purchaseID = "purchase_id"
+        case userID = "user_id"
+        case productID = "product_id"
+        case category, country,
+            quantity
+        case unitPrice = "unit_price"
+        case amount, currency
+        case paymentMethod = "payment_method"
+        case
             createdAt = "created_at"
     }
 }

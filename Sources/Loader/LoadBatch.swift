@@ -1,0 +1,82 @@
+import KafkaClient
+import PostgresClient
+import ProcessSupport
+import PurchaseEvents
+
+/// One loader transaction: the rows it will write, and the Postgres side of writing them.
+///
+/// The valid rows are streamed to the server while the batch is still filling (`streamPurchases`), so
+/// Postgres ingests one part while the loader decodes the next; nothing is visible until the transaction
+/// commits, and dropping a batch (a rebalance took its partitions, a fence tripped) is a rollback.
+struct LoadBatch {
+    /// Stream the encoded rows once this many bytes are buffered: 64 KiB.
+    static let streamThreshold = 1 << 16
+
+    let id: Int64
+    let openedAt: UInt64
+    var rows: StagingRows
+    /// Whether the COPY into staging_purchases has been started on the connection.
+    private(set) var copyStarted = false
+
+    init(id: Int64) {
+        self.id = id
+        self.openedAt = MonotonicClock.nowMilliseconds()
+        self.rows = StagingRows(batchID: id, reservingCapacity: 2 * Self.streamThreshold)
+    }
+
+    var messageCount: Int { rows.messageCount }
+    var nextOffsets: [Int32: Int64] { rows.nextOffsets }
+
+    /// Adds one consumed message: a purchase row if it decodes and validates, else a dead letter.
+    mutating func add(_ message: KafkaMessage, decoder: PurchaseDecoder, now: EventTime) {
+        rows.add(
+            value: message.value, key: message.key,
+            origin: MessageOrigin(topic: message.topic, partition: message.partition, offset: message.offset),
+            decoder: decoder, now: now)
+    }
+
+    /// Whether enough rows are buffered to send them now.
+    var shouldStream: Bool { rows.purchases.byteCount >= Self.streamThreshold }
+
+    /// Sends the rows encoded so far into the COPY, starting it on first use. Call inside the batch's
+    /// transaction; between calls the connection may run nothing else.
+    mutating func streamPurchases(to db: PostgresConnection) throws {
+        if !copyStarted {
+            try db.beginCopy("copy staging_purchases (\(StagingRows.purchaseColumns)) from stdin (format binary)")
+            copyStarted = true
+        }
+        try rows.purchases.withUnsafeBytes { try db.putCopyData($0) }
+        rows.purchases.removeAllBytes()
+    }
+
+    /// Writes the rest of the batch inside the caller's transaction: the last rows, dead letters, ledger
+    /// minutes, the lineage row, then the fenced offset advance. Returns false when the fence tripped; the
+    /// caller must roll back.
+    mutating func write(
+        to db: PostgresConnection, groupID: String, offsets: OffsetStore, expected: [Int32: Int64?]
+    ) throws -> Bool {
+        rows.purchases.finish()
+        try streamPurchases(to: db)
+        let copied = try db.endCopy()
+        guard copied == rows.purchases.rowCount else {
+            throw PipelineError(
+                .copyIncomplete, "COPY stored \(copied) rows of batch \(id), expected \(rows.purchases.rowCount)")
+        }
+        if !rows.deadLetters.isEmpty {
+            rows.deadLetters.finish()
+            _ = try db.copyFrom("copy dead_letters (\(StagingRows.deadLetterColumns)) from stdin (format binary)") {
+                writer in
+                try rows.deadLetters.withUnsafeBytes { try writer.write($0) }
+            }
+        }
+        if !rows.minutes.isEmpty {
+            try db.query(
+                "insert into ingest_ledger (load_batch_id, minute) select $1, to_timestamp(m) from unnest($2::bigint[]) m",
+                [String(id), PostgresArray.integers(rows.minutes.sorted())])
+        }
+        try db.query(
+            "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",
+            [String(id), groupID, String(rows.purchases.rowCount), String(rows.deadLetters.rowCount)])
+        return try offsets.advance(db, expected: expected, next: rows.nextOffsets)
+    }
+}

@@ -1,0 +1,13 @@
+/// Array parameters in Postgres' text form (`{1,2,NULL}`), bound as one parameter and cast in SQL
+/// (`$2::bigint[]`): many values in one round trip, still never spliced into the statement.
+public enum PostgresArray {
+    /// An integer array; nil elements are SQL NULL.
+    public static func integers(_ values: [(some BinaryInteger)?]) -> String {
+        "{" + values.map { $0.map { String($0) } ?? "NULL" }.joined(separator: ",") + "}"
+    }
+
+    /// An integer array without NULLs.
+    public static func integers(_ values: [some BinaryInteger]) -> String {
+        "{" + values.map { String($0) }.joined(separator: ",") + "}"
+    }
+}

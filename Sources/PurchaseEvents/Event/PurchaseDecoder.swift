@@ -1,0 +1,259 @@
+/// Turns a message value into a valid `PurchaseEvent` or the reason it is not one.
+///
+/// The validation policy (README, "Validation policy"): every field is required and typed; text fields are
+/// 1–64 characters of valid UTF-8 without NUL; `quantity` is an integer 1...10,000; `unit_price` and `amount`
+/// are decimal strings with exactly two places and `amount = quantity × unit_price` to the cent; `country`
+/// and `currency` are known ISO codes; `created_at` is RFC 3339 and lies between 2000-01-01 and
+/// `maxFutureSkew` after the loader's clock. Unknown extra fields are ignored, so producers can add fields
+/// without breaking loading; a field given twice is rejected, since which one wins would be a guess.
+public struct PurchaseDecoder: Sendable {
+    /// How far ahead of the loader's clock an event time may be (clock skew). Default: 1 hour.
+    public var maxFutureSkew: Int64 = 3_600_000_000
+    /// The earliest event time accepted. Default: 2000-01-01T00:00:00Z.
+    public var earliest = EventTime(microsecondsSinceEpoch: EventTime.postgresEpochOffset)
+
+    public init() {}
+
+    private enum Field: Int, CaseIterable {
+        case purchaseID, userID, productID, category, country, quantity, unitPrice, amount, currency,
+            paymentMethod, createdAt
+
+        var name: String { asciiName.description }
+
+        init?(name: String) {
+            switch name {
+            case "purchase_id": self = .purchaseID
+            case "user_id": self = .userID
+            case "product_id": self = .productID
+            case "category": self = .category
+            case "country": self = .country
+            case "quantity": self = .quantity
+            case "unit_price": self = .unitPrice
+            case "amount": self = .amount
+            case "currency": self = .currency
+            case "payment_method": self = .paymentMethod
+            case "created_at": self = .createdAt
+            default: return nil
+            }
+        }
+
+        /// The field a key names. Keys are nearly always plain ASCII (`JSONText.raw`) and are then matched
+        /// by their bytes, without building a `String`: for ASCII, equal strings are equal bytes. Decoded keys
+        /// (escapes, non-ASCII) go through `init(name:)`'s `String` comparison.
+        init?(key: JSONText) {
+            guard case .raw(let bytes) = key else {
+                self.init(name: key.string)
+                return
+            }
+            let candidate: Field
+            // Length and first bytes tell the eleven names apart; `matches` then confirms the match.
+            switch bytes.count {
+            case 6: candidate = .amount
+            case 7: candidate = bytes[0] == UInt8(ascii: "u") ? .userID : .country
+            case 8:
+                candidate =
+                    bytes[0] == UInt8(ascii: "q") ? .quantity : bytes[1] == UInt8(ascii: "a") ? .category : .currency
+            case 10:
+                candidate =
+                    bytes[0] == UInt8(ascii: "p") ? .productID : bytes[0] == UInt8(ascii: "u") ? .unitPrice : .createdAt
+            case 11: candidate = .purchaseID
+            case 14: candidate = .paymentMethod
+            default: return nil
+            }
+            guard Self.matches(bytes, candidate.asciiName) else { return nil }
+            self = candidate
+        }
+
+        /// Whether `bytes` are exactly the bytes of `name`. Names of 4 to 16 bytes are compared as two
+        /// overlapping words (the first and the last 4 or 8 bytes), both inside both buffers since their
+        /// length is at least the word's; anything else byte by byte.
+        static func matches(_ bytes: UnsafeRawBufferPointer, _ name: StaticString) -> Bool {
+            let n = bytes.count
+            guard n == name.utf8CodeUnitCount else { return false }
+            let other = UnsafeRawBufferPointer(start: name.utf8Start, count: n)
+            func sameWords<T: FixedWidthInteger>(_: T.Type) -> Bool {
+                let last = n - MemoryLayout<T>.size
+                return bytes.loadUnaligned(as: T.self) == other.loadUnaligned(as: T.self)
+                    && bytes.loadUnaligned(fromByteOffset: last, as: T.self)
+                        == other.loadUnaligned(fromByteOffset: last, as: T.self)
+            }
+            switch n {
+            case 8...16: return sameWords(UInt64.self)
+            case 4..<8: return sameWords(UInt32.self)
+            default: return bytes.elementsEqual(other)
+            }
+        }
+
+        /// `name` as a `StaticString`, whose bytes are compared without `String`'s generic machinery (the
+        /// generic comparison cost more than the rest of decoding in a profile).
+        private var asciiName: StaticString {
+            switch self {
+            case .purchaseID: "purchase_id"
+            case .userID: "user_id"
+            case .productID: "product_id"
+            case .category: "category"
+            case .country: "country"
+            case .quantity: "quantity"
+            case .unitPrice: "unit_price"
+            case .amount: "amount"
+            case .currency: "currency"
+            case .paymentMethod: "payment_method"
+            case .createdAt: "created_at"
+            }
+        }
+    }
+
+    /// The string values of the fields seen so far, without an array allocation per message.
+    private struct Strings {
+        var purchaseID, userID, productID, category, country, unitPrice, amount, currency, paymentMethod,
+            createdAt: JSONText?
+
+        subscript(field: Field) -> JSONText? {
+            get {
+                switch field {
+                case .purchaseID: purchaseID
+                case .userID: userID
+                case .productID: productID
+                case .category: category
+                case .country: country
+                case .quantity: nil
+                case .unitPrice: unitPrice
+                case .amount: amount
+                case .currency: currency
+                case .paymentMethod: paymentMethod
+                case .createdAt: createdAt
+                }
+            }
+            set {
+                switch field {
+                case .purchaseID: purchaseID = newValue
+                case .userID: userID = newValue
+                case .productID: productID = newValue
+                case .category: category = newValue
+                case .country: country = newValue
+                case .quantity: break
+                case .unitPrice: unitPrice = newValue
+                case .amount: amount = newValue
+                case .currency: currency = newValue
+                case .paymentMethod: paymentMethod = newValue
+                case .createdAt: createdAt = newValue
+                }
+            }
+        }
+    }
+
+    public func decode(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> PurchaseEvent {
+        try decodeBorrowing(value, now: now).event
+    }
+
+    /// `decode` without copying the text fields out of the message: the loader's path. The result's text
+    /// is valid only while `value` is.
+    func decodeBorrowing(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> BorrowedPurchase
+    {
+        guard let value else { throw ValidationFailure("null message value") }
+        var strings = Strings()
+        var quantity: Int64?
+        var seen = 0
+        var scanner = FlatJSONScanner(value)
+        try scanner.scanObject { (key, field) throws(ValidationFailure) in
+            guard let known = Field(key: key) else { return }
+            let bit = 1 << known.rawValue
+            guard seen & bit == 0 else { throw ValidationFailure("field \(key.string) appears more than once") }
+            seen |= bit
+            switch (known, field) {
+            case (.quantity, .number(let digits)):
+                guard let q = Self.integer(digits) else {
+                    throw ValidationFailure(
+                        "quantity must be a whole number, got \(String(decoding: digits.prefix(24), as: UTF8.self))")
+                }
+                quantity = q
+            case (.quantity, _):
+                throw ValidationFailure("quantity must be a number")
+            case (_, .string(let s)):
+                strings[known] = s
+            case (.unitPrice, _), (.amount, _):
+                throw ValidationFailure("\(key.string) must be a decimal string like \"12.50\"")
+            default:
+                throw ValidationFailure("\(key.string) must be a string")
+            }
+        }
+        for field in Field.allCases where field != .quantity && strings[field] == nil {
+            throw ValidationFailure("missing field \(field.name)")
+        }
+        guard let quantity else { throw ValidationFailure("missing field quantity") }
+        guard quantity >= 1, quantity <= 10_000 else {
+            throw ValidationFailure("quantity must be between 1 and 10000, got \(quantity)")
+        }
+
+        func text(_ field: Field) throws(ValidationFailure) -> JSONText {
+            let s = strings[field]!
+            let problem: String? = s.withBytes { bytes in
+                if bytes.isEmpty { return "is empty" }
+                if bytes.count > 64 { return "is longer than 64 bytes" }
+                if bytes.contains(0) { return "contains a NUL character" }
+                return nil
+            }
+            if let problem { throw ValidationFailure("\(field.name) \(problem)") }
+            return s
+        }
+
+        guard let purchaseID = strings.purchaseID!.withBytes({ PurchaseID(bytes: $0) }) else {
+            throw ValidationFailure("purchase_id is not a UUID")
+        }
+        let country = try text(.country)
+        guard ReferenceData.isCountry(country) else {
+            throw ValidationFailure("country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
+        }
+        let currency = try text(.currency)
+        guard ReferenceData.isCurrency(currency) else {
+            throw ValidationFailure("currency \(currency.string.debugDescription) is not an ISO 4217 code")
+        }
+        let unitPriceText = strings.unitPrice!
+        guard let unitPrice = unitPriceText.withBytes({ Money(decimalString: $0) }), unitPrice.cents <= 100_000_000
+        else {
+            throw ValidationFailure(
+                "unit_price \(unitPriceText.string.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00"
+            )
+        }
+        let amountText = strings.amount!
+        guard let amount = amountText.withBytes({ Money(decimalString: $0) }) else {
+            throw ValidationFailure(
+                "amount \(amountText.string.prefix(32).debugDescription) is not a decimal with two places")
+        }
+        let expected = Money(cents: unitPrice.cents * quantity)
+        guard amount == expected else {
+            throw ValidationFailure(
+                "amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
+        }
+        let timeText = strings.createdAt!
+        guard let createdAt = timeText.withBytes({ EventTime(rfc3339: $0) }) else {
+            throw ValidationFailure("created_at \(timeText.string.prefix(40).debugDescription) is not an RFC 3339 time")
+        }
+        guard createdAt >= earliest else { throw ValidationFailure("created_at \(createdAt) is before \(earliest)") }
+        guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
+            throw ValidationFailure("created_at \(createdAt) is in the future (loader clock \(now))")
+        }
+        return BorrowedPurchase(
+            purchaseID: purchaseID, userID: try text(.userID), productID: try text(.productID),
+            category: try text(.category), country: country, quantity: Int32(quantity), unitPrice: unitPrice,
+            amount: amount, currency: currency, paymentMethod: try text(.paymentMethod), createdAt: createdAt)
+    }
+
+    /// A JSON integer without fraction or exponent, within ±10^15 (anything bigger is out of range anyway).
+    static func integer(_ digits: UnsafeRawBufferPointer) -> Int64? {
+        var value: Int64 = 0
+        var negative = false
+        var count = 0
+        for (k, b) in digits.enumerated() {
+            if k == 0, b == UInt8(ascii: "-") {
+                negative = true
+                continue
+            }
+            guard b >= 48, b <= 57 else { return nil }
+            count += 1
+            guard count <= 15 else { return nil }
+            value = value * 10 + Int64(b - 48)
+        }
+        return negative ? -value : value
+    }
+}

@@ -1,0 +1,44 @@
+import ArgumentParser
+import PostgresClient
+import ProcessSupport
+
+/// `rollup report`: what the demo prints at the end.
+struct ReportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Print purchase amount by country for the latest complete windows, and check the totals.",
+        discussion: """
+            The totals check compares purchase_summary with an independent GROUP BY over the purchase events \
+            (each counted once, as the purchase_events view defines them) and, with --expect-amount, with what \
+            the generator reported. Exits 1 on a mismatch.
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
+
+    @Option(help: "How many of the latest complete windows to show.")
+    var windows = 3
+
+    @Option(help: "Countries per window.")
+    var countries = 8
+
+    @Option(help: "The total amount the summary must hold, e.g. the generator's valid amount.")
+    var expectAmount: String?
+
+    func validate() throws {
+        guard windows > 0, countries > 0 else { throw ValidationError("--windows and --countries must be positive") }
+    }
+
+    func run() async throws {
+        _ = log.bootstrap(label: "report")
+        do {
+            let db = try PostgresConnection(settings: database.settings, applicationName: "purchase-report")
+            let ok = try SummaryReport(db: db).print(windows: windows, countries: countries, expectAmount: expectAmount)
+            if !ok { throw ExitCode.failure }
+        } catch let exit as ExitCode {
+            throw exit
+        } catch {
+            ExitMessage.fail("rollup report", error)
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Testing
+
+@testable import PurchaseEvents
+
+@Suite struct PurchaseDecoderTests {
+    let decoder = PurchaseDecoder()
+    let now = EventTime("2026-11-24T20:00:00Z")!
+
+    func sample() -> PurchaseEvent {
+        PurchaseEvent(
+            purchaseID: PurchaseID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")!, userID: "u-1000042", productID: "p-100007",
+            category: "books", country: "DE", quantity: 3, unitPrice: Money("12.99")!, amount: Money("38.97")!,
+            currency: "EUR", paymentMethod: "card", createdAt: EventTime("2026-11-24T19:59:58.250Z")!)
+    }
+
+    func decode(_ text: String) throws(ValidationFailure) -> PurchaseEvent {
+        var bytes = Array(text.utf8)
+        return try decode(bytes: &bytes)
+    }
+
+    func decode(bytes: inout [UInt8]) throws(ValidationFailure) -> PurchaseEvent {
+        let result: Result<PurchaseEvent, ValidationFailure> = bytes.withUnsafeBytes { raw in
+            Result { () throws(ValidationFailure) in try decoder.decode(raw, now: now) }
+        }
+        return try result.get()
+    }
+
+    func reason(_ text: String) -> String? {
+        do {
+            _ = try decode(text)
+            return nil
+        } catch {
+            return error.reason
+        }
+    }
+
+    func json(replacing old: String, with new: String) -> String {
+        String(decoding: sample().jsonBytes, as: UTF8.self).replacing(old, with: new)
+    }
+
+    @Test func decodesWhatTheGeneratorWrites() throws {
+        var bytes = sample().jsonBytes
+        #expect(try decode(bytes: &bytes) == sample())
+    }
+
+    @Test func decodesEveryGeneratedPurchase() throws {
+        var simulator = PurchaseSimulator(seed: 1)
+        for _ in 0..<2_000 {
+            let event = simulator.next(createdAt: now)
+            var bytes = event.jsonBytes
+            #expect(try decode(bytes: &bytes) == event)
+        }
+    }
+
+    @Test func ignoresUnknownFieldsAndWhitespace() throws {
+        let text = json(replacing: "{", with: "{ \"coupon\" : {\"code\": [1, 2, {\"x\": null}]}, \"vip\": true ,\n")
+        #expect(try decode(text) == sample())
+    }
+
+    @Test func decodesEscapes() throws {
+        let text = json(replacing: "\"u-1000042\"", with: "\"u-\\u00e9\\ud83d\\ude00\\n\"")
+        #expect(try decode(text).userID == "u-é😀\n")
+    }
+
+    /// Codes match byte for byte: an escaped ASCII code is the code, a look-alike is not (the Kelvin sign
+    /// U+212A is canonically equivalent to `K` as a Swift `String`, but would be stored apart from `KE`).
+    @Test func countryAndCurrencyCodesMatchByBytes() throws {
+        #expect(try decode(json(replacing: "\"DE\"", with: "\"\\u0044E\"")).country == "DE")
+        #expect(reason(json(replacing: "\"DE\"", with: "\"\\u212AE\""))?.contains("ISO 3166-1") == true)
+        #expect(reason(json(replacing: "\"DE\"", with: "\"\u{212A}E\""))?.contains("ISO 3166-1") == true)
+        #expect(reason(json(replacing: "\"EUR\"", with: "\"\u{212A}RW\""))?.contains("ISO 4217") == true)
+    }
+
+    @Test func givesReadableReasons() {
+        #expect(reason("") == "empty message")
+        #expect(reason("[1]") == "not a JSON object")
+        #expect(reason("{\"purchase_id\": ")?.hasPrefix("invalid JSON") == true)
+        #expect(reason(json(replacing: "\"country\":\"DE\",", with: "")) == "missing field country")
+        #expect(
+            reason(json(replacing: "\"quantity\":3", with: "\"quantity\":0"))?.contains("between 1 and 10000") == true)
+        #expect(
+            reason(json(replacing: "\"quantity\":3", with: "\"quantity\":-3"))?.contains("between 1 and 10000") == true)
+        #expect(reason(json(replacing: "\"quantity\":3", with: "\"quantity\":3.5"))?.contains("whole number") == true)
+        #expect(reason(json(replacing: "\"quantity\":3", with: "\"quantity\":\"3\"")) == "quantity must be a number")
+        #expect(
+            reason(json(replacing: "\"quantity\":3", with: "\"quantity\":123456789012345678901234567890"))?.contains(
+                "whole number") == true)
+        #expect(
+            reason(json(replacing: "38.97", with: "38.98"))
+                == "amount 38.98 is not quantity × unit_price (3 × 12.99 = 38.97)")
+        #expect(reason(json(replacing: "\"38.97\"", with: "38.97")) == "amount must be a decimal string like \"12.50\"")
+        #expect(reason(json(replacing: "\"DE\"", with: "\"XX\""))?.contains("ISO 3166-1") == true)
+        #expect(reason(json(replacing: "\"EUR\"", with: "\"EUX\""))?.contains("ISO 4217") == true)
+        #expect(
+            reason(json(replacing: "2026-11-24T19:59:58.250Z", with: "1999-12-31T23:59:59Z"))?.contains("before")
+                == true)
+        #expect(
+            reason(json(replacing: "2026-11-24T19:59:58.250Z", with: "2027-01-01T00:00:00Z"))?.contains("future")
+                == true)
+        #expect(reason(json(replacing: "2026-11-24T19:59:58.250Z", with: "tomorrow"))?.contains("RFC 3339") == true)
+        #expect(reason(json(replacing: "\"card\"", with: "\"\"")) == "payment_method is empty")
+        #expect(
+            reason(json(replacing: "\"card\"", with: "\"ca\\u0000rd\"")) == "payment_method contains a NUL character")
+        #expect(
+            reason(json(replacing: "\"card\"", with: "\"\(String(repeating: "x", count: 65))\""))
+                == "payment_method is longer than 64 bytes")
+        #expect(reason(json(replacing: "\"card\"", with: "null")) == "payment_method must be a string")
+        #expect(reason(json(replacing: "{", with: "{\"country\":\"FR\",")) == "field country appears more than once")
+        #expect(reason(json(replacing: "6f1c2a3b-", with: "6f1c2a3b")) == "purchase_id is not a UUID")
+        #expect(reason(json(replacing: "}", with: "}}"))?.contains("after the JSON object") == true)
+        #expect(
+            reason(String(repeating: "{\"a\":", count: 100) + "1" + String(repeating: "}", count: 100))?.contains(
+                "nesting") == true)
+    }
+
+    @Test func rejectsInvalidUTF8AndNullValues() throws {
+        var bytes = Array(json(replacing: "books", with: "bo#ks").utf8)
+        bytes[bytes.firstIndex(of: UInt8(ascii: "#"))!] = 0xFF
+        let error = #expect(throws: ValidationFailure.self) { try decode(bytes: &bytes) }
+        #expect(error?.reason.hasSuffix("invalid UTF-8 in a string") == true)
+        #expect(throws: ValidationFailure("null message value")) { try decoder.decode(nil, now: now) }
+    }
+
+    /// The hostile catalogue is the validation policy as data: every kind must meet the outcome it declares,
+    /// with a reason a person can read, and the kinds that load must load the very purchase they came from.
+    @Test(arguments: HostileMessage.allCases)
+    func hostileMessageMeetsItsDeclaredOutcome(_ kind: HostileMessage) throws {
+        let purchase = sample()
+        let message = kind.make(from: purchase.jsonBytes, key: Array(purchase.userID.utf8), purchase: purchase)
+        let result: Result<PurchaseEvent, ValidationFailure> =
+            if let value = message.value {
+                value.withUnsafeBytes { raw in
+                    Result { () throws(ValidationFailure) in try decoder.decode(raw, now: now) }
+                }
+            } else {
+                Result { () throws(ValidationFailure) in try decoder.decode(nil, now: now) }
+            }
+        switch result {
+        case .success(let decoded):
+            #expect(kind.loads, "\(kind) loaded but must be dead-lettered")
+            #expect(decoded == purchase)
+        case .failure(let failure):
+            #expect(!kind.loads, "\(kind) was rejected: \(failure.reason)")
+            #expect(failure.reason.count >= 10 && failure.reason.count <= 200, "\(kind): \(failure.reason)")
+        }
+        #expect((message.key == nil) == (kind == .nullKey))
+    }
+}
