@@ -15,9 +15,6 @@ final class ClientContext: @unchecked Sendable {
     weak var rebalanceHandler: (any KafkaRebalanceHandler)?
     /// An error a rebalance handler raised, rethrown by the poll that served it.
     var rebalanceError: (any Error)?
-    /// Set once librdkafka reports a fatal error (the client can no longer produce or consume); every
-    /// later call that polls throws it.
-    var fatalFailure: KafkaError?
 
     init(logger: Logger) { self.logger = logger }
 
@@ -37,9 +34,6 @@ final class ClientContext: @unchecked Sendable {
             guard let context = ClientContext.from(rk) else { return }
             let message = reason.map { String(cString: $0) } ?? ""
             let code = KafkaError.Code(rawValue: err)
-            if code == .fatal, context.fatalFailure == nil, let rk {
-                context.fatalFailure = KafkaError(fatalOf: rk)
-            }
             // Transport hiccups are routine (librdkafka reconnects); say them quietly.
             let level: Logger.Level = code == .allBrokersDown || code == .fatal ? .error : .warning
             context.logger.log(

@@ -69,7 +69,7 @@ public final class KafkaConsumer {
         // After a fatal error librdkafka 2.0.2 never finishes destroying a consumer (measured: its main thread
         // spun on a lock and `rd_kafka_destroy` waited for it forever, with or without the consumer close).
         // A fatal error ends the process, so the handle is left for the exit to reclaim rather than hang it.
-        if rd_kafka_fatal_error(handle, nil, 0) == RD_KAFKA_RESP_ERR_NO_ERROR { rd_kafka_destroy(handle) }
+        if KafkaError.fatal(of: handle) == nil { rd_kafka_destroy(handle) }
     }
 
     /// Joins the group for the topic; partitions arrive through the rebalance handler during `poll`.
@@ -83,7 +83,7 @@ public final class KafkaConsumer {
 
     /// Leaves the group cleanly (revoking partitions through the handler) so others take over at once.
     public func close() {
-        guard rd_kafka_fatal_error(handle, nil, 0) == RD_KAFKA_RESP_ERR_NO_ERROR else { return }  // see deinit
+        guard KafkaError.fatal(of: handle) == nil else { return }  // see deinit
         rd_kafka_consumer_close(handle)
     }
 
@@ -97,7 +97,7 @@ public final class KafkaConsumer {
         fetchWakeUp?.beforePoll(lastPollWasEmpty: lastPollWasEmpty)
         let raw = rd_kafka_consumer_poll(handle, timeoutMilliseconds)
         lastPollWasEmpty = raw == nil
-        if let error = context.rebalanceError ?? context.fatalFailure {
+        if let error = context.rebalanceError {
             context.rebalanceError = nil
             if let raw { rd_kafka_message_destroy(raw) }
             throw error
@@ -105,10 +105,7 @@ public final class KafkaConsumer {
         guard let raw else {
             // librdkafka 2.0.2 does not always queue a fatal error as an event for the consumer; an idle poll
             // asks for it (one atomic read), so a busy loader pays nothing and an idle one learns it at once.
-            if rd_kafka_fatal_error(handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR {
-                context.fatalFailure = KafkaError(fatalOf: handle)
-                throw context.fatalFailure!
-            }
+            if let fatal = KafkaError.fatal(of: handle) { throw fatal }
             return false
         }
         defer { rd_kafka_message_destroy(raw) }
@@ -116,9 +113,7 @@ public final class KafkaConsumer {
         let name = topicName(m.rkt)
         if m.err == RD_KAFKA_RESP_ERR__FATAL {
             // The client is unusable from here on; the event only says so, the cause is asked for.
-            let fatal = context.fatalFailure ?? KafkaError(fatalOf: handle)
-            context.fatalFailure = fatal
-            throw fatal
+            throw KafkaError.fatal(of: handle) ?? KafkaError(m.err)
         } else if m.err == RD_KAFKA_RESP_ERR__PARTITION_EOF {
             try body(.partitionEnd(TopicPartition(topic: name, partition: m.partition), nextOffset: m.offset))
         } else if m.err != RD_KAFKA_RESP_ERR_NO_ERROR {

@@ -55,15 +55,14 @@ public struct KafkaError: Error, CustomStringConvertible, Sendable {
             file: file, line: line)
     }
 
-    /// The fatal error a client reported: librdkafka's `_FATAL` only says there is one, and
-    /// `rd_kafka_fatal_error` gives the underlying code and reason.
-    init(fatalOf handle: OpaquePointer, file: String = #fileID, line: Int = #line) {
+    /// The fatal error the client has raised, nil while it has none. librdkafka keeps this state itself (an
+    /// `_FATAL` event only says there is one); asking is one atomic read until there is.
+    static func fatal(of handle: OpaquePointer, file: String = #fileID, line: Int = #line) -> KafkaError? {
+        guard rd_kafka_fatal_error(handle, nil, 0) != RD_KAFKA_RESP_ERR_NO_ERROR else { return nil }
         var reason = [CChar](repeating: 0, count: 512)
         let err = rd_kafka_fatal_error(handle, &reason, reason.count)
-        let code = err == RD_KAFKA_RESP_ERR_NO_ERROR ? Code.fatal : Code(err)
-        self.init(
-            code, message: "fatal: " + text(ofCBuffer: reason), isFatal: true, isRetriable: false, file: file,
-            line: line)
+        return KafkaError(
+            Code(err), message: "fatal: " + text(ofCBuffer: reason), isFatal: true, file: file, line: line)
     }
 
     /// Builds the error from a `rd_kafka_error_t`, destroying it.

@@ -22,9 +22,6 @@ public struct KafkaOffset: Hashable, Sendable, CustomStringConvertible {
     /// The next message to be produced.
     public static let end = KafkaOffset(logical: RD_KAFKA_OFFSET_END)
 
-    /// The concrete offset, nil for a logical position.
-    public var offset: Int64? { rawValue >= 0 ? rawValue : nil }
-
     public var description: String {
         switch self {
         case .beginning: "beginning"

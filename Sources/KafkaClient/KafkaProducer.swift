@@ -74,7 +74,6 @@ public final class KafkaProducer {
     /// Queues one message (librdkafka copies the bytes). When the local queue is full it serves delivery
     /// reports until there is room, so a fast producer is slowed down instead of failing.
     public func send(key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?) throws(KafkaError) {
-        if let fatal = context.fatalFailure { throw fatal }
         let topicHandle: OpaquePointer
         if let opened = self.topicHandle { topicHandle = opened } else { topicHandle = try openTopic() }
         while true {
@@ -84,7 +83,7 @@ public final class KafkaProducer {
                 key?.baseAddress, key?.count ?? 0, nil)
             if result == 0 { return }
             let err = rd_kafka_last_error()
-            if err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError(fatalOf: handle) }
+            if err == RD_KAFKA_RESP_ERR__FATAL { throw KafkaError.fatal(of: handle) ?? KafkaError(err) }
             guard err == RD_KAFKA_RESP_ERR__QUEUE_FULL else { throw KafkaError(err) }
             rd_kafka_poll(handle, 10)
         }
@@ -100,13 +99,13 @@ public final class KafkaProducer {
     /// once librdkafka reported a fatal error (an idempotent producer that lost its guarantees).
     public func poll(timeoutMilliseconds: Int32 = 0) throws(KafkaError) {
         rd_kafka_poll(handle, timeoutMilliseconds)
-        if let fatal = context.fatalFailure { throw fatal }
+        if let fatal = KafkaError.fatal(of: handle) { throw fatal }
     }
 
     /// Waits until every queued message is acknowledged or failed; throws if time runs out first.
     public func flush(timeoutMilliseconds: Int32) throws(KafkaError) {
         let err = rd_kafka_flush(handle, timeoutMilliseconds)
-        if let fatal = context.fatalFailure { throw fatal }
+        if let fatal = KafkaError.fatal(of: handle) { throw fatal }
         if err != RD_KAFKA_RESP_ERR_NO_ERROR {
             throw KafkaError(err, message: "\(inFlight) messages still unacknowledged after \(timeoutMilliseconds) ms")
         }

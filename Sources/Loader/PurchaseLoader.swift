@@ -100,7 +100,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
                 try load(until: stop)
                 break
             } catch let error as PostgresError where error.isOutage {
-                guard try reconnect(after: error, stop: stop) != nil else { break }
+                guard try reconnect(after: error, stop: stop) else { break }
             }
         }
         let ended = MonotonicClock.nowNanoseconds()
@@ -153,20 +153,22 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     }
 
     /// Waits out a Postgres outage: drops the batch (its transaction is gone), reconnects with backoff, and
-    /// restarts the owned partitions from the stored offsets. Returns nil if stopped before reconnecting.
-    private func reconnect(after error: PostgresError, stop: StopSignal) throws -> Void? {
+    /// restarts the owned partitions from the stored offsets. Returns false if stopped before reconnecting.
+    private func reconnect(after error: PostgresError, stop: StopSignal) throws -> Bool {
         let dropped =
             if let batch { "batch \(batch.id) (\(batch.messageCount) messages), to be re-read" } else if let failedBatch
             { "batch \(failedBatch), which failed to commit, to be re-read" } else { "nothing" }
         batch = nil
         failedBatch = nil
-        return try PostgresOutage(logger: logger, stop: stop).waitOut(error, lost: dropped) {
+        let resumed = try PostgresOutage(logger: logger, stop: stop).waitOut(error, lost: dropped) { () -> Bool in
             db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
             try restartOwnedPartitions()
             statistics.reconnects += 1
             logger.info(
                 "resuming partitions from their stored offsets", metadata: [LogKey.partitionCount: "\(owned.count)"])
+            return true
         }
+        return resumed ?? false
     }
 
     private func closeConsumer() {
@@ -192,8 +194,6 @@ final class PurchaseLoader: KafkaRebalanceHandler {
         case .error(let error, let tp, _):
             if let tp, error.code == .autoOffsetReset || error.code == .offsetOutOfRange {
                 try handleGap(tp)
-            } else if error.isFatal {
-                throw error
             } else {
                 logger.warning(
                     "kafka error on a partition",

@@ -2,12 +2,7 @@
 /// (`$2::bigint[]`): many values in one round trip, still never spliced into the statement.
 public enum PostgresArray {
     /// An integer array; nil elements are SQL NULL.
-    public static func integers(_ values: [(some BinaryInteger)?]) -> String {
+    public static func integers<Integer: BinaryInteger>(_ values: [Integer?]) -> String {
         "{" + values.map { $0.map { String($0) } ?? "NULL" }.joined(separator: ",") + "}"
-    }
-
-    /// An integer array without NULLs.
-    public static func integers(_ values: [some BinaryInteger]) -> String {
-        "{" + values.map { String($0) }.joined(separator: ",") + "}"
     }
 }

@@ -21,10 +21,6 @@ extension Int64: PostgresTextDecodable {
     public init?(postgresText text: String) { self.init(text) }
 }
 
-extension Double: PostgresTextDecodable {
-    public init?(postgresText text: String) { self.init(text) }
-}
-
 extension Bool: PostgresTextDecodable {
     /// Postgres' text form of a boolean is `t` or `f`.
     public init?(postgresText text: String) {

@@ -13,6 +13,5 @@ public enum LogKey {
     public static let deadLetters = "dead_letters"
     public static let error = "error"
     public static let durationMilliseconds = "duration.ms"
-    public static let model = "model"
     public static let migration = "migration"
 }

@@ -2,7 +2,7 @@ import Logging
 import PostgresClient
 import ProcessSupport
 
-/// `rollup run --every`: a pass on a timer until SIGTERM or SIGINT.
+/// `rollup run`: one pass, or with an interval (`--every`) a pass on a timer until SIGTERM or SIGINT.
 ///
 /// Losing Postgres is waited out (`PostgresOutage`): a pass is one transaction, so the one that failed left
 /// nothing behind and its minutes are still in the ledger; the next pass runs as soon as the database is
@@ -10,13 +10,17 @@ import ProcessSupport
 struct RollupService {
     var runner: RollupRunner
     let databaseSettings: String
-    /// Time between the end of one pass and the start of the next.
-    let intervalMilliseconds: UInt64
+    /// Time between the end of one pass and the start of the next; nil runs one pass.
+    let intervalMilliseconds: UInt64?
     let logger: Logger
 
     func run(stop: StopSignal) throws {
         var runner = self.runner
         var db = try connect()
+        guard let intervalMilliseconds else {
+            try runner.runPass(db)
+            return
+        }
         while !stop.isStopped {
             do {
                 try runner.runPass(db)

@@ -38,15 +38,7 @@ struct RunCommand: AsyncParsableCommand {
         runner.full = full
         let service = RollupService(
             runner: runner, databaseSettings: database.settings,
-            intervalMilliseconds: every?.milliseconds ?? 0, logger: logger)
-        let once = every == nil
-        await BlockingService.runCommand("rollup run", logger: logger) { stop in
-            if once {
-                var runner = service.runner
-                try runner.runPass(try service.connect())
-            } else {
-                try service.run(stop: stop)
-            }
-        }
+            intervalMilliseconds: every?.milliseconds, logger: logger)
+        await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
     }
 }
