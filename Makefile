@@ -39,6 +39,5 @@ up:              ## Start the private Postgres and the dev broker (prints the en
 down:
 	scripts/services.sh down
 
-clean:
-	scripts/services.sh down || true
-	rm -rf .local
+clean:           ## Stop the services and delete their data (the Postgres clusters outside the checkout too) and .local
+	scripts/services.sh clean

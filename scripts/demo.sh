@@ -15,16 +15,29 @@ backfill="${DEMO_BACKFILL:-30m}"
 config="${CONFIG:-release}"
 
 scripts/ensure-deps.sh
-echo "== building ($config)"
-swift build -c "$config" 2>&1 | grep -E "error|warning: unre|Compiling|Build complete" | grep -v Compiling || true
+mkdir -p .local
+echo "== building ($config; the first build takes minutes, log in .local/build.log)"
+# The build's own errors are the last thing printed when it fails (never a stale binary run instead).
+if ! swift build -c "$config" >.local/build.log 2>&1; then
+  grep -E "error:" .local/build.log >&2 || tail -30 .local/build.log >&2
+  echo "demo: the build failed (full log: .local/build.log)" >&2
+  exit 1
+fi
 bin=".build/$config"
-[ -x "$bin/loader" ] || { echo "demo: build failed" >&2; exit 1; }
 
 export BIN_DIR="$bin"
+loader_pid=""
+# Cleanup is silent, so that a failing step's own error stays the last thing printed, and keeps its status.
+cleanup() {
+  [ -z "$loader_pid" ] || kill "$loader_pid" 2>/dev/null || true
+  scripts/services.sh down >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
 scripts/services.sh down >/dev/null 2>&1 || true
-trap 'kill "$loader_pid" 2>/dev/null || true; scripts/services.sh down' EXIT
 echo "== starting a private Postgres and the dev broker"
-eval "$(scripts/services.sh up)"
+# Not `eval "$(scripts/services.sh up)"`: eval would hide the failure of the substitution.
+services_env=$(scripts/services.sh up)
+eval "$services_env"
 scripts/services.sh reset-db
 echo "   postgres: $DATABASE_URL"
 echo "   kafka:    $KAFKA_BOOTSTRAP_SERVERS (topic $KAFKA_TOPIC)"
@@ -43,10 +56,13 @@ expected_amount=$(sed -E 's/.*"valid_amount":"([0-9.]+)".*/\1/' .local/generator
 for _ in $(seq 1 600); do
   loaded=$(psql "$DATABASE_URL" -qAtc "select coalesce(sum(next_offset), 0) from loader_offsets")
   [ "$loaded" -ge "$delivered" ] && break
+  # A loader that stopped on its own has printed why; end with its status, adding nothing after it.
+  kill -0 "$loader_pid" 2>/dev/null || { status=0; wait "$loader_pid" || status=$?; loader_pid=""; exit $((status == 0 ? 1 : status)); }
   sleep 0.2
 done
 kill -TERM "$loader_pid"
 wait "$loader_pid"
+loader_pid=""
 echo "   loaded $loaded of $delivered messages; loader stopped on SIGTERM"
 
 echo "== rolling up"

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=".build/${CONFIG:-debug}"
 events="${DEMO_EVENTS:-60000}"
-eval "$(scripts/services.sh restart-broker)"
+services_env=$(scripts/services.sh restart-broker)
+eval "$services_env"
 scripts/services.sh reset-db
 "$bin/rollup" migrate --log-level warning
 "$bin/generator" --count "$events" --rate unlimited --backfill 20m --late-fraction 0.05 \

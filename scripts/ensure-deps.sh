@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the pipeline builds and runs with, if any is missing (needs root or sudo).
+# Installs the Debian packages the pipeline builds, runs and is tested with, if any is missing (needs root or
+# sudo).
 set -euo pipefail
 need=()
 pkg-config --exists rdkafka 2>/dev/null && [ -f /usr/include/librdkafka/rdkafka_mock.h ] || need+=(librdkafka-dev)
 pkg-config --exists libpq 2>/dev/null || need+=(libpq-dev)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
+# The tests check the pipeline against tools we did not write: kcat as a foreign producer, Python's
+# jsonschema for schemas/purchase.schema.json.
+command -v kcat >/dev/null 2>&1 || need+=(kcat)
+python3 -c "import jsonschema; jsonschema.Draft202012Validator" >/dev/null 2>&1 || need+=(python3-jsonschema)
 if [ "${WITH_BENCH_TOOLS:-}" = 1 ]; then
-  command -v kcat >/dev/null 2>&1 || need+=(kcat)
   [ -x /usr/bin/time ] || need+=(time)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0

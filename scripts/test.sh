@@ -10,10 +10,15 @@ scripts/ensure-deps.sh
 swift format lint --strict --recursive Sources Tests Package.swift Benchmarks/Package.swift Benchmarks/Benchmarks
 swift build --build-tests
 export BIN_DIR=.build/debug
-trap 'scripts/services.sh down' EXIT
-eval "$(scripts/services.sh up)"
+# Cleanup is silent, so that a failing step's own error stays the last thing printed.
+trap 'scripts/services.sh down >/dev/null 2>&1 || true' EXIT
+# Not `eval "$(scripts/services.sh up)"`: eval would hide the failure of the substitution.
+services_env=$(scripts/services.sh up)
+eval "$services_env"
 swift test --skip-build
 CONFIG=debug DEMO_EVENTS=60000 scripts/e2e.sh
 # The fault suite (scripts/faults.py): its own Postgres (.local/faults, port 55433) and dev brokers, stopped
 # when it ends; figures in .local/faults/results.json.
 python3 scripts/faults.py --bin "$BIN_DIR"
+# README's first command in a clone only its owner may enter (mode 700), with its own Postgres and broker.
+scripts/fresh-clone.sh

@@ -88,7 +88,9 @@ import Testing
         #expect(
             reason(json(replacing: "38.97", with: "38.98"))
                 == "amount 38.98 is not quantity × unit_price (3 × 12.99 = 38.97)")
-        #expect(reason(json(replacing: "\"38.97\"", with: "38.97")) == "amount must be a decimal string like \"12.50\"")
+        #expect(
+            reason(json(replacing: "\"38.97\"", with: "true"))
+                == "amount must be a decimal string like \"12.50\" or a number like 12.5")
         #expect(reason(json(replacing: "\"DE\"", with: "\"XX\""))?.contains("ISO 3166-1") == true)
         #expect(reason(json(replacing: "\"EUR\"", with: "\"EUX\""))?.contains("ISO 4217") == true)
         #expect(
@@ -111,6 +113,82 @@ import Testing
         #expect(
             reason(String(repeating: "{\"a\":", count: 100) + "1" + String(repeating: "}", count: 100))?.contains(
                 "nesting") == true)
+    }
+
+    /// What producers we did not write send: ids as JSON integers, money as JSON numbers, times as epoch
+    /// milliseconds. Each must store exactly what the string form stores.
+    @Test func acceptsTheFormsOtherProducersSend() throws {
+        var expected = sample()
+        expected.userID = "1000042"
+        expected.productID = "7940"
+        let ids = json(replacing: "\"u-1000042\"", with: "1000042").replacing("\"p-100007\"", with: "7940")
+        #expect(try decode(ids) == expected)
+        #expect(try decode(ids.replacing("7940", with: "\"7940\"")) == expected)
+        #expect(try decode(json(replacing: "\"u-1000042\"", with: "-12")).userID == "-12")
+
+        for (price, amount) in [("12.99", "38.97"), ("12.990", "38.970"), ("\"12.99\"", "38.97")] {
+            let text = json(replacing: "\"12.99\"", with: price).replacing("\"38.97\"", with: amount)
+            #expect(try decode(text) == sample(), "\(price), \(amount)")
+        }
+        var round = sample()
+        round.unitPrice = Money("12.50")!
+        round.amount = Money("37.50")!
+        #expect(try decode(json(replacing: "\"12.99\"", with: "12.5").replacing("\"38.97\"", with: "37.5")) == round)
+        round.unitPrice = Money("13.00")!
+        round.amount = Money("39.00")!
+        #expect(try decode(json(replacing: "\"12.99\"", with: "13").replacing("\"38.97\"", with: "39")) == round)
+        var free = sample()
+        free.unitPrice = Money("0.00")!
+        free.amount = Money("0.00")!
+        #expect(try decode(json(replacing: "\"12.99\"", with: "0").replacing("\"38.97\"", with: "0.0")) == free)
+
+        let millis = json(replacing: "\"2026-11-24T19:59:58.250Z\"", with: "1795550398250")
+        #expect(try decode(millis) == sample())
+    }
+
+    /// The new forms are exact or refused: no rounding, no exponent, no sign, no float special values.
+    @Test func refusesWhatCannotBeExact() {
+        func priced(_ price: String, _ amount: String = "\"38.97\"") -> String? {
+            reason(json(replacing: "\"12.99\"", with: price).replacing("\"38.97\"", with: amount))
+        }
+        #expect(
+            priced("12.995")
+                == "unit_price 12.995 is not a number with at most two decimal places, 12 digits before the point, no sign or exponent"
+        )
+        #expect(priced("1299e-2")?.hasPrefix("unit_price 1299e-2 is not a number") == true)
+        #expect(priced("1.299E1")?.hasPrefix("unit_price 1.299E1 is not a number") == true)
+        #expect(priced("-12.99")?.hasPrefix("unit_price -12.99 is not a number") == true)
+        #expect(priced("-0")?.hasPrefix("unit_price -0 is not a number") == true)
+        #expect(priced("12.99", "1000000000000.00")?.hasPrefix("amount 1000000000000.00 is not a number") == true)
+        #expect(priced("2000000", "6000000")?.hasPrefix("unit_price 2000000.00 is above 1000000.00") == true)
+        #expect(priced("12.99", "38.96") == "amount 38.96 is not quantity × unit_price (3 × 12.99 = 38.97)")
+        #expect(priced("NaN")?.hasPrefix("invalid JSON") == true)
+        #expect(priced("Infinity")?.hasPrefix("invalid JSON") == true)
+        #expect(priced("\"12.9\"")?.contains("is not a decimal string with two places") == true)
+        #expect(priced("\"12.995\"")?.contains("is not a decimal string with two places") == true)
+
+        #expect(
+            reason(json(replacing: "\"u-1000042\"", with: "1000042.5"))
+                == "user_id 1000042.5 is a number but not a whole one")
+        #expect(
+            reason(json(replacing: "\"p-100007\"", with: "1e3")) == "product_id 1e3 is a number but not a whole one")
+        #expect(
+            reason(json(replacing: "\"p-100007\"", with: String(repeating: "9", count: 65)))
+                == "product_id is longer than 64 bytes")
+        #expect(
+            reason(json(replacing: "\"u-1000042\"", with: "true")) == "user_id must be a string or a whole number")
+
+        func timed(_ time: String) -> String? {
+            reason(json(replacing: "\"2026-11-24T19:59:58.250Z\"", with: time))
+        }
+        #expect(timed("1795550398250.5") == "created_at 1795550398250.5 is not a whole number of epoch milliseconds")
+        #expect(timed("1.764014398250e12")?.contains("is not a whole number of epoch milliseconds") == true)
+        #expect(timed("-1") == "created_at -1 is not epoch milliseconds between 1970 and 9999")
+        #expect(
+            timed("999999999999999") == "created_at 999999999999999 is not epoch milliseconds between 1970 and 9999")
+        #expect(timed("1764014398") == "created_at 1970-01-21T10:00:14.398Z is before 2000-01-01T00:00:00.000Z")
+        #expect(timed("1893456000000")?.contains("is in the future") == true)
+        #expect(timed("true") == "created_at must be an RFC 3339 string or an integer of epoch milliseconds")
     }
 
     @Test func rejectsInvalidUTF8AndNullValues() throws {
@@ -138,7 +216,7 @@ import Testing
         switch result {
         case .success(let decoded):
             #expect(kind.loads, "\(kind) loaded but must be dead-lettered")
-            #expect(decoded == purchase)
+            #expect(decoded == kind.stored(from: purchase))
         case .failure(let failure):
             #expect(!kind.loads, "\(kind) was rejected: \(failure.reason)")
             #expect(failure.reason.count >= 10 && failure.reason.count <= 200, "\(kind): \(failure.reason)")

@@ -23,6 +23,11 @@ struct Messages: Sendable {
     let events: [PurchaseEvent]
     /// The first event time, for benchmarks that simulate events of their own.
     let start: EventTime
+    /// The same purchases as other producers send them: integer ids, money as JSON numbers, epoch
+    /// milliseconds (the hostile catalogue's three loading forms, applied in turn), back to back.
+    let foreignBytes: [UInt8]
+    /// Where each of those lies in `foreignBytes`.
+    let foreignRanges: [Range<Int>]
 
     private init() {
         let now = EventTime.now().microsecondsSinceEpoch
@@ -38,6 +43,21 @@ struct Messages: Sendable {
         }
         self.bytes = bytes
         self.ranges = ranges
+        var foreignBytes: [UInt8] = []
+        var foreignRanges: [Range<Int>] = []
+        var replay = PurchaseSimulator(seed: 42)
+        for i in 0..<Self.count {
+            let time = EventTime(microsecondsSinceEpoch: start.microsecondsSinceEpoch + Int64(i) * 1_000)
+            let event = replay.next(createdAt: time)
+            var value = event.jsonBytes
+            for kind in [HostileMessage.integerIDs, .moneyAsNumbers, .createdAtEpochMillis] {
+                value = kind.make(from: value, key: [], purchase: event).value!
+            }
+            foreignRanges.append(foreignBytes.count..<foreignBytes.count + value.count)
+            foreignBytes += value
+        }
+        self.foreignBytes = foreignBytes
+        self.foreignRanges = foreignRanges
         data = ranges.map { Data(bytes[$0]) }
         let decoder = PurchaseDecoder()
         events = bytes.withUnsafeBytes { all in

@@ -32,6 +32,21 @@ func benchmarks() {
         Messages.shared
     }
 
+    // The same purchases in the forms other producers send (integer ids, money as JSON numbers, epoch
+    // milliseconds): the loader must not slow down for them.
+    Benchmark("Decode: PurchaseDecoder, other producers' forms", configuration: configuration) { benchmark, messages in
+        let decoder = PurchaseDecoder()
+        messages.foreignBytes.withUnsafeBytes { all in
+            for i in Messages.window(benchmark) {
+                blackHole(
+                    try! decoder.decode(
+                        UnsafeRawBufferPointer(rebasing: all[messages.foreignRanges[i]]), now: .coarseNow()))
+            }
+        }
+    } setup: {
+        Messages.shared
+    }
+
     Benchmark("Decode: JSONDecoder (reference)", configuration: configuration) { benchmark, messages in
         let decoder = JSONDecoder()
         for i in Messages.window(benchmark) {

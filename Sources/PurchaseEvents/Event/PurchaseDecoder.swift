@@ -1,11 +1,14 @@
 /// Turns a message value into a valid `PurchaseEvent` or the reason it is not one.
 ///
-/// The validation policy (README, "Validation policy"): every field is required and typed; text fields are
-/// 1–64 characters of valid UTF-8 without NUL; `quantity` is an integer 1...10,000; `unit_price` and `amount`
-/// are decimal strings with exactly two places and `amount = quantity × unit_price` to the cent; `country`
-/// and `currency` are known ISO codes; `created_at` is RFC 3339 and lies between 2000-01-01 and
-/// `maxFutureSkew` after the loader's clock. Unknown extra fields are ignored, so producers can add fields
-/// without breaking loading; a field given twice is rejected, since which one wins would be a guess.
+/// The validation policy (README, "What the loader accepts"; `schemas/purchase.schema.json`): every field is
+/// required and typed; text fields are 1–64 bytes of valid UTF-8 without NUL; `user_id` and `product_id` may
+/// also be JSON integers, stored as their decimal text (`7940` and `"7940"` are the same id); `quantity` is an
+/// integer 1...10,000; `unit_price` and `amount` are decimal strings with exactly two places or JSON numbers
+/// with at most two (parsed exactly from their text, never through `Double`), and `amount = quantity ×
+/// unit_price` to the cent; `country` and `currency` are known ISO codes; `created_at` is RFC 3339 text or
+/// an integer of epoch milliseconds and lies between 2000-01-01 and `maxFutureSkew` after the loader's clock.
+/// Unknown extra fields are ignored, so producers can add fields without breaking loading; a field given
+/// twice is rejected, since which one wins would be a guess.
 public struct PurchaseDecoder: Sendable {
     /// How far ahead of the loader's clock an event time may be (clock skew). Default: 1 hour.
     public var maxFutureSkew: Int64 = 3_600_000_000
@@ -103,10 +106,9 @@ public struct PurchaseDecoder: Sendable {
         }
     }
 
-    /// The string values of the fields seen so far, without an array allocation per message.
+    /// The text fields seen so far, without an array allocation per message.
     private struct Strings {
-        var purchaseID, userID, productID, category, country, unitPrice, amount, currency, paymentMethod,
-            createdAt: JSONText?
+        var purchaseID, userID, productID, category, country, currency, paymentMethod: JSONText?
 
         subscript(field: Field) -> JSONText? {
             get {
@@ -116,12 +118,9 @@ public struct PurchaseDecoder: Sendable {
                 case .productID: productID
                 case .category: category
                 case .country: country
-                case .quantity: nil
-                case .unitPrice: unitPrice
-                case .amount: amount
                 case .currency: currency
                 case .paymentMethod: paymentMethod
-                case .createdAt: createdAt
+                case .quantity, .unitPrice, .amount, .createdAt: nil
                 }
             }
             set {
@@ -131,12 +130,9 @@ public struct PurchaseDecoder: Sendable {
                 case .productID: productID = newValue
                 case .category: category = newValue
                 case .country: country = newValue
-                case .quantity: break
-                case .unitPrice: unitPrice = newValue
-                case .amount: amount = newValue
                 case .currency: currency = newValue
                 case .paymentMethod: paymentMethod = newValue
-                case .createdAt: createdAt = newValue
+                case .quantity, .unitPrice, .amount, .createdAt: break
                 }
             }
         }
@@ -152,35 +148,34 @@ public struct PurchaseDecoder: Sendable {
     {
         guard let value else { throw ValidationFailure("null message value") }
         var strings = Strings()
-        var quantity: Int64?
+        var quantity: Int64 = 0
+        var unitPrice = Money(cents: 0)
+        var amount = Money(cents: 0)
+        var createdAt = EventTime(microsecondsSinceEpoch: 0)
         var seen = 0
         var scanner = FlatJSONScanner(value)
-        try scanner.scanObject { (key, field) throws(ValidationFailure) in
-            guard let known = Field(key: key) else { return }
-            let bit = 1 << known.rawValue
+        try scanner.scanObject { (key, value) throws(ValidationFailure) in
+            guard let field = Field(key: key) else { return }
+            let bit = 1 << field.rawValue
             guard seen & bit == 0 else { throw ValidationFailure("field \(key.string) appears more than once") }
             seen |= bit
-            switch (known, field) {
-            case (.quantity, .number(let digits)):
-                guard let q = Self.integer(digits) else {
-                    throw ValidationFailure(
-                        "quantity must be a whole number, got \(String(decoding: digits.prefix(24), as: UTF8.self))")
-                }
-                quantity = q
-            case (.quantity, _):
-                throw ValidationFailure("quantity must be a number")
-            case (_, .string(let s)):
-                strings[known] = s
-            case (.unitPrice, _), (.amount, _):
-                throw ValidationFailure("\(key.string) must be a decimal string like \"12.50\"")
+            switch field {
+            case .quantity: quantity = try Self.quantity(value)
+            case .unitPrice, .amount:
+                let money = try Self.money(value, field)
+                if field == .amount { amount = money } else { unitPrice = money }
+            case .createdAt: createdAt = try Self.time(value)
+            case .userID, .productID: strings[field] = try Self.identifier(value, field)
             default:
-                throw ValidationFailure("\(key.string) must be a string")
+                guard case .string(let text) = value else { throw ValidationFailure("\(field.name) must be a string") }
+                strings[field] = text
             }
         }
-        for field in Field.allCases where field != .quantity && strings[field] == nil {
-            throw ValidationFailure("missing field \(field.name)")
+        if seen != 1 << Field.allCases.count - 1 {
+            for field in Field.allCases where seen & 1 << field.rawValue == 0 {
+                throw ValidationFailure("missing field \(field.name)")
+            }
         }
-        guard let quantity else { throw ValidationFailure("missing field quantity") }
         guard quantity >= 1, quantity <= 10_000 else {
             throw ValidationFailure("quantity must be between 1 and 10000, got \(quantity)")
         }
@@ -208,26 +203,13 @@ public struct PurchaseDecoder: Sendable {
         guard ReferenceData.isCurrency(currency) else {
             throw ValidationFailure("currency \(currency.string.debugDescription) is not an ISO 4217 code")
         }
-        let unitPriceText = strings.unitPrice!
-        guard let unitPrice = unitPriceText.withBytes({ Money(decimalString: $0) }), unitPrice.cents <= 100_000_000
-        else {
-            throw ValidationFailure(
-                "unit_price \(unitPriceText.string.prefix(32).debugDescription) is not a decimal with two places up to 1000000.00"
-            )
-        }
-        let amountText = strings.amount!
-        guard let amount = amountText.withBytes({ Money(decimalString: $0) }) else {
-            throw ValidationFailure(
-                "amount \(amountText.string.prefix(32).debugDescription) is not a decimal with two places")
+        guard unitPrice.cents <= 100_000_000 else {
+            throw ValidationFailure("unit_price \(unitPrice) is above 1000000.00")
         }
         let expected = Money(cents: unitPrice.cents * quantity)
         guard amount == expected else {
             throw ValidationFailure(
                 "amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
-        }
-        let timeText = strings.createdAt!
-        guard let createdAt = timeText.withBytes({ EventTime(rfc3339: $0) }) else {
-            throw ValidationFailure("created_at \(timeText.string.prefix(40).debugDescription) is not an RFC 3339 time")
         }
         guard createdAt >= earliest else { throw ValidationFailure("created_at \(createdAt) is before \(earliest)") }
         guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
@@ -237,6 +219,88 @@ public struct PurchaseDecoder: Sendable {
             purchaseID: purchaseID, userID: try text(.userID), productID: try text(.productID),
             category: try text(.category), country: country, quantity: Int32(quantity), unitPrice: unitPrice,
             amount: amount, currency: currency, paymentMethod: try text(.paymentMethod), createdAt: createdAt)
+    }
+
+    /// `quantity`: a JSON integer (a string "3" is refused: quantities are counted, not labelled).
+    private static func quantity(_ value: FlatJSONScanner.Value) throws(ValidationFailure) -> Int64 {
+        guard case .number(let digits) = value else { throw ValidationFailure("quantity must be a number") }
+        guard let quantity = integer(digits) else {
+            throw ValidationFailure("quantity must be a whole number, got \(excerpt(digits, 24))")
+        }
+        return quantity
+    }
+
+    /// `unit_price` or `amount`: a decimal string with exactly two places (`"38.97"`), or a JSON number with
+    /// at most two (`38.97`, `38.9`, `38`), parsed exactly from its text. Anything a float printer would
+    /// have to round, an exponent, a sign, or more than 12 digits before the point, is refused.
+    private static func money(_ value: FlatJSONScanner.Value, _ field: Field) throws(ValidationFailure) -> Money {
+        switch value {
+        case .string(let text):
+            guard let money = text.withBytes({ Money(decimalString: $0) }) else {
+                throw ValidationFailure(
+                    "\(field.name) \(text.string.prefix(32).debugDescription) is not a decimal string with two places and at most 12 digits before the point"
+                )
+            }
+            return money
+        case .number(let digits):
+            guard let money = Money(jsonNumber: digits) else {
+                throw ValidationFailure(
+                    "\(field.name) \(excerpt(digits, 32)) is not a number with at most two decimal places, 12 digits before the point, no sign or exponent"
+                )
+            }
+            return money
+        default:
+            throw ValidationFailure("\(field.name) must be a decimal string like \"12.50\" or a number like 12.5")
+        }
+    }
+
+    /// `created_at`: RFC 3339 text, or a JSON integer of milliseconds since the Unix epoch (what
+    /// `Date.now()` and `System.currentTimeMillis()` give producers).
+    private static func time(_ value: FlatJSONScanner.Value) throws(ValidationFailure) -> EventTime {
+        switch value {
+        case .string(let text):
+            guard let time = text.withBytes({ EventTime(rfc3339: $0) }) else {
+                throw ValidationFailure(
+                    "created_at \(text.string.prefix(40).debugDescription) is not an RFC 3339 time")
+            }
+            return time
+        case .number(let digits):
+            guard let milliseconds = integer(digits) else {
+                throw ValidationFailure("created_at \(excerpt(digits, 32)) is not a whole number of epoch milliseconds")
+            }
+            // 1970 to 9999, so that the time can be printed (in a reason, too) as RFC 3339.
+            guard milliseconds >= 0, milliseconds <= 253_402_300_799_999 else {
+                throw ValidationFailure("created_at \(milliseconds) is not epoch milliseconds between 1970 and 9999")
+            }
+            return EventTime(microsecondsSinceEpoch: milliseconds * 1_000)
+        default:
+            throw ValidationFailure("created_at must be an RFC 3339 string or an integer of epoch milliseconds")
+        }
+    }
+
+    /// `user_id` or `product_id`: a string, or a JSON integer kept as its decimal text. JSON's grammar gives
+    /// an integer one spelling (no leading zeros or `+`), so the text is canonical and `7940` is `"7940"`.
+    private static func identifier(_ value: FlatJSONScanner.Value, _ field: Field) throws(ValidationFailure)
+        -> JSONText
+    {
+        switch value {
+        case .string(let text): return text
+        case .number(let digits):
+            guard
+                !digits.contains(where: {
+                    $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
+                })
+            else {
+                throw ValidationFailure("\(field.name) \(excerpt(digits, 32)) is a number but not a whole one")
+            }
+            return .raw(digits)
+        default: throw ValidationFailure("\(field.name) must be a string or a whole number")
+        }
+    }
+
+    /// The start of a number's text, for a reason.
+    private static func excerpt(_ digits: UnsafeRawBufferPointer, _ length: Int) -> String {
+        String(decoding: digits.prefix(length), as: UTF8.self)
     }
 
     /// A JSON integer without fraction or exponent, within ±10^15 (anything bigger is out of range anyway).
