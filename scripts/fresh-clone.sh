@@ -42,7 +42,8 @@ sleep 0.5
 status=0
 (cd "$clone" && CONFIG="${FRESH_CLONE_CONFIG:-release}" PGPORT_LOCAL="$port" make demo) >"$parent/failing.log" 2>&1 || status=$?
 kill "$holder"
-last=$(grep -v '^make: \*\*\*' "$parent/failing.log" | tail -1)
+# make's own lines (`make: ***`, or `make[1]: ***` and `make[1]: Leaving directory` when nested) aside.
+last=$(grep -Ev '^make(\[[0-9]+\])?: ' "$parent/failing.log" | tail -1)
 if [ "$status" = 0 ] || grep -q "== migrating" "$parent/failing.log" || ! grep -qxF -- "$last" "$clone/.local/pg/server.log"; then
   cat "$parent/failing.log" >&2
   echo "fresh-clone: with Postgres unable to start, make demo went on or hid Postgres' error (exit $status)" >&2
