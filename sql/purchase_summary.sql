@@ -1,11 +1,16 @@
+-- table: purchase_summary
+-- key: window_start, country
+-- window: 1 minute
+--
 -- purchase_summary: tumbling-window purchase totals by country.
 --
 -- Grain: one row per (window_start, country). Windows are [window_start, window_start + $1) in UTC, as
 -- purchase_window_start defines them (migration V007: aligned to 2000-01-01 00:00 UTC, so with a 1-minute
 -- window they start on whole minutes).
--- Parameters: $1 = the window size (an interval, e.g. '1 minute'; a whole number of minutes).
--- Input: rollup_touched (minute timestamptz), the UTC minutes that received rows since the last pass (every
---   minute with rows, on `rollup run --full`); the rollup executable fills it inside this pass's transaction.
+-- Parameters: $1 = the window size (the header's window, as an interval).
+-- Input: rollup_touched (minute timestamptz), the UTC minutes to recompute: those that received rows since
+--   the model's last pass (every minute with rows on its first run, after a change, or on `rollup run
+--   --full`); the rollup executable fills it inside this pass's transaction.
 -- Invariants, checked by the tests:
 --   each purchase event counts once, as purchase_events_between defines it (V007: an event is its
 --   (purchase_id, created_at), the copy with the lowest topic/partition/offset counts); all copies of an

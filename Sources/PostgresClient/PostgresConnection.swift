@@ -100,10 +100,15 @@ public final class PostgresConnection {
     }
 
     func errorFrom(_ result: OpaquePointer) -> PostgresError {
-        let sqlState = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        func field(_ name: Character) -> String? {
+            PQresultErrorField(result, Int32(name.asciiValue!)).map { String(cString: $0) }
+        }
         let message = Self.redact(String(cString: PQresultErrorMessage(result)), secret: secret)
         let code: PostgresError.Code = PQstatus(handle) == CONNECTION_OK ? .statementFailed : .connectionLost
-        return PostgresError(code, message: message, sqlState: sqlState)
+        return PostgresError(
+            code, message: message, sqlState: field("C"),
+            primaryMessage: field("M").map { Self.redact($0, secret: secret) },
+            statementPosition: field("P").flatMap { Int($0) })
     }
 
     func lastError(_ code: PostgresError.Code) -> PostgresError {

@@ -30,13 +30,23 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let sqlState: String?
     /// libpq's or the server's message, secrets removed.
     public let message: String
+    /// The server's one-line message without libpq's decoration (`ERROR:`, the `LINE 3:` excerpt), for
+    /// callers that say where the error is themselves.
+    public let primaryMessage: String?
+    /// Where in the statement the server found the error: a 1-based character index, if it said.
+    public let statementPosition: Int?
     public let file: String
     public let line: Int
 
-    public init(_ code: Code, message: String, sqlState: String? = nil, file: String = #fileID, line: Int = #line) {
+    public init(
+        _ code: Code, message: String, sqlState: String? = nil, primaryMessage: String? = nil,
+        statementPosition: Int? = nil, file: String = #fileID, line: Int = #line
+    ) {
         self.code = code
         self.message = message.joinedOnOneLine()
         self.sqlState = sqlState
+        self.primaryMessage = primaryMessage?.joinedOnOneLine()
+        self.statementPosition = statementPosition
         self.file = file
         self.line = line
     }

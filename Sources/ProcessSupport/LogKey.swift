@@ -14,4 +14,5 @@ public enum LogKey {
     public static let error = "error"
     public static let durationMilliseconds = "duration.ms"
     public static let migration = "migration"
+    public static let model = "rollup.model"
 }

@@ -5,6 +5,6 @@ import ArgumentParser
 struct RollupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollup",
-        abstract: "Apply migrations, roll raw purchases up into purchase_summary, and report the result.",
-        subcommands: [MigrateCommand.self, RunCommand.self, ReportCommand.self])
+        abstract: "Apply migrations, keep the analysts' models in sql/ up to date, and report the result.",
+        subcommands: [MigrateCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self])
 }

@@ -2,19 +2,25 @@ import Logging
 import PostgresClient
 import ProcessSupport
 
-/// One rollup pass: claim the ingest ledger, recompute the touched windows with every model, commit.
+/// One rollup pass: claim the ingest ledger, bring every model up to date, commit.
 ///
-/// The pass is one transaction under an advisory lock, so two rollups never overlap and a failed pass
-/// leaves the ledger as it was. Claiming is `delete ... returning` on the ledger: it takes exactly the rows
-/// this transaction can see, and rows of load batches that commit later (whatever their batch id) stay for
-/// the next pass. No high-water mark is kept, so out-of-order loader commits cannot be skipped.
+/// The pass is one transaction under an advisory lock, so two rollups never overlap and readers never see a
+/// model half-updated. Claiming is `delete ... returning` on the ledger: it takes exactly the rows this
+/// transaction can see, and rows of load batches that commit later (whatever their batch id) stay for the
+/// next pass. No high-water mark is kept, so out-of-order loader commits cannot be skipped.
+///
+/// The claimed minutes become each model's pending minutes (`rollup_pending`), and each model consumes its
+/// own inside a savepoint: a model that fails (a syntax error, a missing column, a runtime error) is rolled
+/// back alone, keeps its table exactly as it was and its minutes for the next pass, and the models derived
+/// from it wait with it; the others go on. A model whose version (`rollup_models`) is new or changed, and
+/// every model derived from it, is recomputed over all the history.
 struct RollupRunner {
-    /// The window size, as a Postgres interval. Default: 1 minute.
-    var windowSize = "1 minute"
-    /// Recompute every window that has raw rows, not only the touched ones (after changing a model).
+    /// Recompute every window that has raw rows, for every model (`rollup run --full`).
     var full = false
-    let models: [RollupModel]
+    let modelSet: ModelSet
     let logger: Logger
+
+    var models: [RollupModel] { modelSet.models }
 
     static let lockKey = "purchase-stream.rollup"
 
@@ -37,37 +43,39 @@ struct RollupRunner {
         on conflict do nothing
         """
 
-    init(models: [RollupModel], logger: Logger) {
-        self.models = models
+    init(models: ModelSet, logger: Logger) {
+        self.modelSet = models
         self.logger = logger
     }
 
-    /// What one pass did, for its log line and the tests.
+    /// What one pass did, for its log line, `rollup run`'s exit status and the tests.
     struct PassResult: Sendable, Equatable {
         var minutesClaimed = 0
         var rowsUpserted = 0
+        /// The rows each model wrote (inserted, updated or deleted).
+        var rowsByModel: [String: Int] = [:]
         var milliseconds: UInt64 = 0
+        /// The models recomputed over all their history (new, changed, derived from a changed one, --full).
+        var recomputed: [String] = []
+        /// The models that could not run, with why.
+        var failures: [ModelFailure] = []
     }
 
-    /// `name:md5 ...` of the models, recorded with every pass; the models are fixed for the runner's life,
-    /// so this is asked of Postgres (one definition of MD5, as for migrations) once, not on every pass.
-    private var checksums: String?
+    /// The models' versions, asked once for the runner's life: its models are fixed.
+    private var versions: [String: String]?
 
-    private mutating func modelChecksums(_ db: PostgresConnection) throws -> String {
-        if let checksums { return checksums }
-        var parts: [String] = []
-        for model in models {
-            parts.append("\(model.name):\(try db.query("select md5($1)", [model.sql]).scalar(String.self))")
-        }
-        let value = parts.joined(separator: " ")
-        checksums = value
-        return value
+    private mutating func modelVersions(_ db: PostgresConnection) throws -> [String: String] {
+        if let versions { return versions }
+        let found = try RollupModel.versions(of: models, db)
+        versions = found
+        return found
     }
 
     @discardableResult
     mutating func runPass(_ db: PostgresConnection) throws -> PassResult {
         let started = MonotonicClock.nowMilliseconds()
         var result = PassResult()
+        let versions = try modelVersions(db)
         try db.withTransaction { db in
             try db.query("select pg_advisory_xact_lock(hashtext($1))", [Self.lockKey])
             // These statements are short; Postgres' JIT, triggered by cost estimates over many partitions,
@@ -81,42 +89,121 @@ struct RollupRunner {
                     with claimed as (delete from ingest_ledger returning load_batch_id, minute)
                     insert into rollup_claimed select load_batch_id, minute from claimed
                     """)
-            result.minutesClaimed = try db.query(
-                "insert into rollup_touched select distinct minute from rollup_claimed"
-            ).affectedRows
-            if full {
-                result.minutesClaimed = try db.query(Self.everyMinuteWithRows).affectedRows + result.minutesClaimed
+            result.minutesClaimed = try db.query("select count(distinct minute) from rollup_claimed").scalar(Int.self)
+            let names = PostgresArray.text(models.map(\.name))
+            // Every model's pending minutes; a model whose file is gone loses its own (a broken one keeps them).
+            try db.query(
+                """
+                insert into rollup_pending (model, minute)
+                select m.name, c.minute from (select distinct minute from rollup_claimed) as c
+                cross join unnest($1::text[]) as m (name)
+                on conflict do nothing
+                """, [names])
+            try db.query(
+                "delete from rollup_pending where not (model = any($1::text[]))",
+                [PostgresArray.text(Array(modelSet.names))])
+            let recorded = try db.query("select name, version from rollup_models")
+            var recordedVersions: [String: String] = [:]
+            for row in 0..<recorded.rowCount {
+                recordedVersions[try recorded.value(String.self, row: row, column: 0)] = try recorded.value(
+                    String.self, row: row, column: 1)
             }
-            if result.minutesClaimed > 0 {
-                // The models join on this table; without statistics the planner guesses thousands of rows.
-                try db.execute(script: "analyze rollup_touched")
-                for model in models {
-                    do {
-                        result.rowsUpserted += try db.query(model.sql, model.takesWindowSize ? [windowSize] : [])
-                            .affectedRows
-                    } catch let error as PostgresError where error.isOutage {
-                        throw error  // not the model's fault: the caller waits for Postgres and retries
-                    } catch {
-                        throw PipelineError(.model, "rollup model \(model.name) failed: \(error)")
-                    }
+            var recompute = Set<String>()
+            for model in models where full || recordedVersions[model.name] != versions[model.name] {
+                recompute.insert(model.name)
+                recompute.formUnion(RollupModel.dependents(of: model.name, in: models))
+            }
+            result.failures = modelSet.broken
+            var failed = Set(modelSet.broken.map(\.model))
+            for model in models {
+                if let source = model.header.source, failed.contains(source) {
+                    failed.insert(model.name)
+                    result.failures.append(
+                        ModelFailure(model: model.name, message: "\(model.file): waits for \(source), which failed"))
+                    continue
+                }
+                try db.execute(script: "savepoint rollup_model")
+                do {
+                    let everything = recompute.contains(model.name)
+                    let written = try run(model, version: versions[model.name]!, everything: everything, db)
+                    result.rowsByModel[model.name] = written
+                    result.rowsUpserted += written
+                    if everything { result.recomputed.append(model.name) }
+                    try db.execute(script: "release savepoint rollup_model")
+                } catch let error as PostgresError where error.isOutage {
+                    throw error  // not the model's fault: the caller waits for Postgres and retries
+                } catch {
+                    try db.execute(script: "rollback to savepoint rollup_model")
+                    failed.insert(model.name)
+                    result.failures.append(ModelFailure(model: model.name, message: Self.reason(error, in: model)))
                 }
             }
-            let checksums = try modelChecksums(db)
+            for failure in result.failures {
+                logger.error(
+                    "rollup model failed", metadata: [LogKey.model: "\(failure.model)", LogKey.error: "\(failure)"])
+            }
             try db.query(
                 """
                 insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums, load_batches)
                 values ($1, $2, $3, $4::interval, $5,
                         (select coalesce(array_agg(distinct load_batch_id), '{}') from rollup_claimed))
                 """,
-                [startedAt, String(result.minutesClaimed), String(result.rowsUpserted), windowSize, checksums])
+                [
+                    startedAt, String(result.minutesClaimed), String(result.rowsUpserted),
+                    "\(models.map(\.header.windowMinutes).min() ?? 1) minutes",
+                    models.map { "\($0.name):\(versions[$0.name]!)" }.joined(separator: " "),
+                ])
         }
         result.milliseconds = MonotonicClock.nowMilliseconds() - started
         logger.info(
             "rollup pass done",
             metadata: [
                 "minutes": "\(result.minutesClaimed)", "rows_upserted": "\(result.rowsUpserted)",
+                "recomputed": "\(result.recomputed)", "failed": "\(result.failures.map(\.model))",
                 LogKey.durationMilliseconds: "\(result.milliseconds)",
             ])
         return result
+    }
+
+    /// Brings one model up to date inside the pass's savepoint: its pending minutes (every minute with
+    /// rows when `everything`), its statement, its row in `rollup_models`. Returns the rows it wrote.
+    private func run(_ model: RollupModel, version: String, everything: Bool, _ db: PostgresConnection) throws -> Int {
+        try db.execute(script: "delete from rollup_touched")
+        var touched = try db.query(
+            """
+            with taken as (delete from rollup_pending where model = $1 returning minute)
+            insert into rollup_touched select minute from taken
+            """, [model.name]
+        ).affectedRows
+        if everything { touched += try db.query(Self.everyMinuteWithRows).affectedRows }
+        var written = 0
+        if touched > 0 {
+            // The models join on this table; without statistics the planner guesses thousands of rows.
+            try db.execute(script: "analyze rollup_touched")
+            written = try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : []).affectedRows
+        }
+        try db.query(
+            """
+            insert into rollup_models as m (name, version, table_name, window_minutes, source, definition, last_run_at, last_rows_written)
+            values ($1, $2, $3, $4, $5, $6, now(), $7)
+            on conflict (name) do update set
+                version = excluded.version, table_name = excluded.table_name,
+                window_minutes = excluded.window_minutes, source = excluded.source, definition = excluded.definition,
+                version_since = case when m.version = excluded.version then m.version_since else now() end,
+                last_run_at = excluded.last_run_at, last_rows_written = excluded.last_rows_written
+            """,
+            [
+                model.name, version, model.header.table, String(model.header.windowMinutes), model.header.source,
+                model.sql, String(written),
+            ])
+        return written
+    }
+
+    /// One line naming the file, the position Postgres reports (as line:column of the file) and its message.
+    static func reason(_ error: any Error, in model: RollupModel) -> String {
+        guard let error = error as? PostgresError else { return "\(model.file): \(error)" }
+        let message = error.primaryMessage ?? error.message
+        guard let position = error.statementPosition else { return "\(model.file): \(message)" }
+        return "\(model.location(ofCharacter: position)): \(message)"
     }
 }

@@ -4,43 +4,61 @@ import ProcessSupport
 
 /// `rollup run`: one pass, or with an interval (`--every`) a pass on a timer until SIGTERM or SIGINT.
 ///
+/// The models are read from `sql/` before every pass, so an analyst's edit takes effect on the timer's next
+/// pass without a restart (a changed model recomputes its history there). A model that fails is reported
+/// on every pass until fixed, and the others keep running; a single pass that had a failing model exits
+/// non-zero after committing what the others did.
+///
 /// Losing Postgres is waited out (`PostgresOutage`): a pass is one transaction, so the one that failed left
 /// nothing behind and its minutes are still in the ledger; the next pass runs as soon as the database is
 /// back. A database unreachable at start is an error, as for the loader.
 struct RollupService {
-    var runner: RollupRunner
+    /// Where the models are (`sql/`).
+    let sqlDirectory: String
+    /// Recompute every window of every model on the first pass (`--full`).
+    var full = false
     let databaseSettings: String
     /// Time between the end of one pass and the start of the next; nil runs one pass.
     let intervalMilliseconds: UInt64?
     let logger: Logger
 
     func run(stop: StopSignal) throws {
-        var runner = self.runner
         var db = try connect()
-        guard let intervalMilliseconds else {
-            try runner.runPass(db)
-            return
-        }
+        var runner: RollupRunner?
+        var full = self.full
         while !stop.isStopped {
             do {
-                try runner.runPass(db)
-                runner.full = false
+                // A runner per set of model files: it caches their versions.
+                let models = try RollupModel.load(from: sqlDirectory)
+                if runner == nil || runner!.modelSet.fingerprint != models.fingerprint {
+                    runner = RollupRunner(models: models, logger: logger)
+                }
+                runner!.full = full
+                let result = try runner!.runPass(db)
+                full = false
+                if intervalMilliseconds == nil {
+                    guard result.failures.isEmpty else {
+                        throw PipelineError(.model, result.failures.map(\.message).joined(separator: "; "))
+                    }
+                    return
+                }
             } catch let error as PostgresError where error.isOutage {
                 let outage = PostgresOutage(logger: logger, stop: stop)
                 guard let reconnected = try outage.waitOut(error, lost: "the pass in progress", reconnect: connect)
                 else { return }
                 db = reconnected
                 continue
+            } catch let error as PipelineError where intervalMilliseconds != nil && error.code == .model {
+                logger.error("rollup models unreadable", metadata: [LogKey.error: "\(error)"])
             }
-            stop.wait(milliseconds: intervalMilliseconds)
+            stop.wait(milliseconds: intervalMilliseconds!)
         }
     }
 
     func connect() throws -> PostgresConnection {
         let db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-rollup")
         logger.info(
-            "connected to postgres",
-            metadata: [LogKey.database: "\(db.endpointDescription)", "window": "\(runner.windowSize)"])
+            "connected to postgres", metadata: [LogKey.database: "\(db.endpointDescription)", "sql": "\(sqlDirectory)"])
         return db
     }
 }

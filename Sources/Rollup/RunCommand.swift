@@ -6,10 +6,14 @@ import ProcessSupport
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Recompute the windows touched since the last pass and upsert purchase_summary.",
+        abstract: "Bring every model in sql/ up to date: recompute the windows touched since its last pass.",
         discussion: """
-            One pass by default; with --every it runs on a timer until SIGTERM/SIGINT. An advisory lock \
-            keeps two rollups from overlapping; running a pass twice changes nothing.
+            One pass by default; with --every it runs on a timer until SIGTERM/SIGINT, reading sql/ before \
+            every pass. A new model, or one whose SQL changed in meaning (not only in comments or \
+            whitespace), is recomputed over all the history, with the models derived from it. A failing \
+            model is reported (file, line:column, Postgres' message) and left as it was; the others run, \
+            and a single pass then exits 1. An advisory lock keeps two rollups from overlapping; running a \
+            pass twice changes nothing.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -19,25 +23,13 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Run a pass every interval, e.g. 60s, until signalled.")
     var every: DurationArgument?
 
-    @Option(help: "Window size, a Postgres interval. Env: WINDOW_SIZE. Default: '1 minute'.")
-    var window: String?
-
-    @Flag(help: "Recompute every window that has raw rows (after changing a model).")
+    @Flag(help: "Recompute every window of every model that has raw rows (changed models need no flag).")
     var full = false
 
     func run() async throws {
         let logger = log.bootstrap(label: "rollup")
-        let models: [RollupModel]
-        do {
-            models = try RollupModel.load(from: paths.sql)
-        } catch {
-            ExitMessage.fail("rollup run", error)
-        }
-        var runner = RollupRunner(models: models, logger: logger)
-        runner.windowSize = window ?? Environment.value("WINDOW_SIZE") ?? "1 minute"
-        runner.full = full
         let service = RollupService(
-            runner: runner, databaseSettings: database.settings,
+            sqlDirectory: paths.sql, full: full, databaseSettings: database.settings,
             intervalMilliseconds: every?.milliseconds, logger: logger)
         await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
     }

@@ -195,5 +195,7 @@ struct PurchaseFactory {
 func rollup(_ db: TestDatabase, full: Bool = false) throws -> RollupRunner.PassResult {
     var runner = RollupRunner(models: try RollupModel.load(from: TestEnvironment.sql), logger: TestEnvironment.logger)
     runner.full = full
-    return try runner.runPass(try db.connect())
+    let result = try runner.runPass(try db.connect())
+    #expect(result.failures.isEmpty, "\(result.failures)")
+    return result
 }

@@ -1,0 +1,106 @@
+import ProcessSupport
+
+/// What the rollup needs to know about a model, declared by the analyst in the first lines of its SQL file:
+///
+/// ```sql
+/// -- table: purchase_summary_hourly
+/// -- key: window_start, country
+/// -- window: 60 minutes
+/// -- from: purchase_summary
+/// ```
+///
+/// The header is the run of `-- name: value` lines with a known name at the top of the file; the first other
+/// line ends it, so prose comments can follow. `table`, `key` and `window` are required; `from` makes the model
+/// derived: it is computed from another model's rows (exact for counts and sums, since they compose), runs
+/// after it, and is recomputed with it.
+struct ModelHeader: Sendable, Equatable {
+    /// The summary table the model maintains (created by a migration).
+    var table: String
+    /// The columns that identify a row, `window_start` first.
+    var key: [String]
+    /// The window size in whole minutes; windows are aligned to 2000-01-01 00:00 UTC.
+    var windowMinutes: Int
+    /// The model whose rows this one is computed from, if any.
+    var source: String?
+
+    static let names = ["table", "key", "window", "from"]
+
+    /// The window as a Postgres interval, the model's `$1`.
+    var windowInterval: String { "\(windowMinutes) minutes" }
+
+    /// The header's settings in one canonical line: part of what the model's version fingerprints.
+    var canonical: String {
+        "table=\(table);key=\(key.joined(separator: ","));window=\(windowMinutes);from=\(source ?? "")"
+    }
+
+    init(table: String, key: [String], windowMinutes: Int, source: String?) {
+        self.table = table
+        self.key = key
+        self.windowMinutes = windowMinutes
+        self.source = source
+    }
+
+    /// Reads the header of `file`'s text; the error names the file and the line.
+    init(parsing text: String, file: String) throws {
+        var values: [String: (value: String, line: Int)] = [:]
+        // By `isNewline`, not "\n": a Windows line end "\r\n" is one `Character`.
+        for (index, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            guard line.hasPrefix("--"), let colon = line.firstIndex(of: ":") else { break }
+            let name = line[line.index(line.startIndex, offsetBy: 2)..<colon].trimmingPrefix(while: \.isWhitespace)
+            guard Self.names.contains(String(name)) else { break }
+            let value = String(line[line.index(after: colon)...]).trimmed
+            guard values[String(name)] == nil else {
+                throw PipelineError(.model, "\(file):\(index + 1): the header gives \(name) twice")
+            }
+            values[String(name)] = (value, index + 1)
+        }
+        func required(_ name: String) throws -> (value: String, line: Int) {
+            guard let entry = values[name], !entry.value.isEmpty else {
+                throw PipelineError(
+                    .model,
+                    "\(file): the header has no `-- \(name): ...` line (the header is the `-- name: value` lines at the top of the file: table, key, window, optionally from)"
+                )
+            }
+            return entry
+        }
+        let table = try required("table")
+        let key = try required("key")
+        let window = try required("window")
+        guard let minutes = Self.minutes(window.value) else {
+            throw PipelineError(
+                .model,
+                "\(file):\(window.line): window \(window.value.debugDescription) is not a whole number of minutes, hours or days (e.g. 15 minutes, 1 hour, 1 day)"
+            )
+        }
+        let columns = key.value.split(separator: ",").map { String($0).trimmed }
+        guard columns.first == "window_start", !columns.contains(where: \.isEmpty) else {
+            throw PipelineError(
+                .model,
+                "\(file):\(key.line): key must list the row's columns, window_start first (e.g. window_start, country)")
+        }
+        self.init(table: table.value, key: columns, windowMinutes: minutes, source: values["from"]?.value)
+    }
+
+    /// `15 minutes`, `1 minute`, `2 hours`, `1 day` as minutes; nil for anything else.
+    static func minutes(_ text: String) -> Int? {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        guard parts.count == 2, let count = Int(parts[0]), count > 0 else { return nil }
+        let unit = parts[1].hasSuffix("s") ? parts[1].dropLast() : parts[1]
+        switch unit {
+        case "minute": return count
+        case "hour": return count * 60
+        case "day": return count * 1_440
+        default: return nil
+        }
+    }
+}
+
+extension String {
+    /// Without leading and trailing blanks (a carriage return included: files saved on Windows).
+    var trimmed: String {
+        var text = Substring(self)
+        while let first = text.first, first == " " || first == "\t" || first == "\r" { text.removeFirst() }
+        while let last = text.last, last == " " || last == "\t" || last == "\r" { text.removeLast() }
+        return String(text)
+    }
+}

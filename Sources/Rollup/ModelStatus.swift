@@ -1,0 +1,95 @@
+import PostgresClient
+import ProcessSupport
+
+/// Where one model stands against the database: its version here and the one that produced its rows, its
+/// last run, and what it still has to do. What `rollup status` shows and `rollup plan` builds on.
+struct ModelStatus: Codable, Sendable, Equatable {
+    /// What the next pass does with the model.
+    enum State: String, Codable, Sendable {
+        /// Its rows come from this version: the next pass updates the touched windows only.
+        case current
+        /// Never run here: the next pass fills it from all the history.
+        case new
+        /// Its meaning changed: the next pass recomputes all its history under the new version.
+        case changed
+        /// Derived from a new or changed model: recomputed with it.
+        case sourceChanged = "source changed"
+        /// It cannot run (a bad header, a bad `from`); see `problem`.
+        case broken
+    }
+
+    var name: String
+    var file: String
+    var table: String?
+    var windowMinutes: Int?
+    var source: String?
+    var state: State
+    /// The version of the file as it is (the MD5 of its header and its meaning).
+    var version: String?
+    /// The version that produced the rows in its table.
+    var recordedVersion: String?
+    var lastRunAt: String?
+    var lastRowsWritten: Int?
+    /// Minutes waiting for this model: its own pending ones and the ledger's not yet claimed.
+    var pendingMinutes: Int
+    /// The windows those minutes fall in: what the next pass recomputes when the model is current.
+    var pendingWindows: Int
+    var problem: String?
+
+    /// Every model of `set` (broken ones included), read in the caller's transaction; changes nothing.
+    static func read(_ set: ModelSet, _ db: PostgresConnection) throws -> [ModelStatus] {
+        let versions = try RollupModel.versions(of: set.models, db)
+        let recorded = try db.query(
+            "select name, version, to_char(last_run_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), last_rows_written from rollup_models"
+        )
+        var byName: [String: (version: String, lastRun: String?, rows: Int)] = [:]
+        for row in 0..<recorded.rowCount {
+            byName[try recorded.value(String.self, row: row, column: 0)] = (
+                try recorded.value(String.self, row: row, column: 1),
+                try recorded.optionalValue(String.self, row: row, column: 2),
+                try recorded.value(Int.self, row: row, column: 3)
+            )
+        }
+        var recomputed = Set<String>()
+        for model in set.models where byName[model.name]?.version != versions[model.name] {
+            recomputed.formUnion(RollupModel.dependents(of: model.name, in: set.models))
+        }
+        var statuses: [ModelStatus] = []
+        for model in set.models {
+            let record = byName[model.name]
+            let state: State =
+                record == nil
+                ? .new
+                : record!.version != versions[model.name]
+                    ? .changed : recomputed.contains(model.name) ? .sourceChanged : .current
+            let pending = try db.query(
+                """
+                with minutes as (
+                    select minute from rollup_pending where model = $1
+                    union
+                    select minute from ingest_ledger
+                )
+                select count(*), count(distinct purchase_window_start(minute, $2::interval)) from minutes
+                """, [model.name, model.header.windowInterval])
+            statuses.append(
+                ModelStatus(
+                    name: model.name, file: model.file, table: model.header.table,
+                    windowMinutes: model.header.windowMinutes, source: model.header.source, state: state,
+                    version: versions[model.name], recordedVersion: record?.version, lastRunAt: record?.lastRun,
+                    lastRowsWritten: record?.rows, pendingMinutes: try pending.value(Int.self, row: 0, column: 0),
+                    pendingWindows: try pending.value(Int.self, row: 0, column: 1), problem: nil))
+        }
+        for failure in set.broken {
+            let record = byName[failure.model]
+            statuses.append(
+                ModelStatus(
+                    name: failure.model, file: failure.model + ".sql", table: nil, windowMinutes: nil, source: nil,
+                    state: .broken, version: nil, recordedVersion: record?.version, lastRunAt: record?.lastRun,
+                    lastRowsWritten: record?.rows,
+                    pendingMinutes: try db.query(
+                        "select count(*) from rollup_pending where model = $1", [failure.model]
+                    ).scalar(Int.self), pendingWindows: 0, problem: failure.message))
+        }
+        return statuses
+    }
+}

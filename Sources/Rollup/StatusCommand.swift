@@ -1,0 +1,75 @@
+import ArgumentParser
+import Foundation
+import PostgresClient
+import ProcessSupport
+
+/// `rollup status`: each model's version, last run and backlog, for people (a table) and machines (`--json`).
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show each model: version, last run, rows written, windows pending, whether a recompute is due.",
+        discussion: """
+            Reads the models in sql/ and the database in a read-only transaction; changes nothing. State: \
+            current (the rows come from this version), new or changed (the next pass recomputes the whole \
+            history), source changed (derived from one of those), broken (cannot run; why is shown).
+            """)
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var paths: PathOptions
+    @OptionGroup var log: LogOptions
+
+    @Flag(help: "One JSON array of objects, one per model.")
+    var json = false
+
+    func run() async throws {
+        _ = log.bootstrap(label: "rollup")
+        do {
+            let statuses = try ReadOnlyModels(sqlDirectory: paths.sql, databaseSettings: database.settings).read {
+                set, db in try ModelStatus.read(set, db)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+                return
+            }
+            print(Self.table(statuses))
+        } catch {
+            ExitMessage.fail("rollup status", error)
+        }
+    }
+
+    /// The statuses as an aligned text table.
+    static func table(_ statuses: [ModelStatus]) -> String {
+        let header = ["model", "window", "version", "state", "last run (UTC)", "rows", "pending windows"]
+        var rows = [header]
+        for s in statuses {
+            rows.append([
+                s.name, s.windowMinutes.map { "\($0) min" } ?? "-", s.version.map { String($0.prefix(12)) } ?? "-",
+                s.state.rawValue, s.lastRunAt ?? "never", s.lastRowsWritten.map(String.init) ?? "-",
+                "\(s.pendingWindows) (\(s.pendingMinutes) minutes)",
+            ])
+        }
+        let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }
+        var lines = rows.map { row in
+            row.enumerated().map { $1.padding(toLength: widths[$0] + 2, withPad: " ", startingAt: 0) }.joined()
+        }
+        for s in statuses { if let problem = s.problem { lines.append("\(s.name): \(problem)") } }
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The models of a directory and a database connection inside a read-only transaction: what `status` and
+/// `plan` work in, so that they can change nothing even by mistake.
+struct ReadOnlyModels {
+    let sqlDirectory: String
+    let databaseSettings: String
+
+    func read<T>(_ body: (ModelSet, PostgresConnection) throws -> T) throws -> T {
+        let set = try RollupModel.load(from: sqlDirectory)
+        let db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-rollup-status")
+        try db.execute(script: "begin transaction read only")
+        defer { _ = try? db.execute(script: "rollback") }
+        return try body(set, db)
+    }
+}
