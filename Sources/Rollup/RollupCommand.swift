@@ -6,5 +6,8 @@ struct RollupCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rollup",
         abstract: "Apply migrations, keep the analysts' models in sql/ up to date, and report the result.",
-        subcommands: [MigrateCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, ReportCommand.self])
+        subcommands: [
+            MigrateCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, BackfillCommand.self,
+            VerifyCommand.self, ReportCommand.self,
+        ])
 }

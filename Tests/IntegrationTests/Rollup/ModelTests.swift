@@ -277,6 +277,66 @@ import Testing
                 "broken: broken.sql: the header has no `-- key: ...` line"))
     }
 
+    @Test func verifyFindsATamperedRowAndBackfillRepairsARange() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(Self.shipped)
+        try load(db, id: 1, offset: 0, count: 1_000)
+        try models.pass(db)
+        let set = try RollupModel.load(from: models.path)
+        func verify(_ model: String? = nil, from: String = "-infinity", to: String = "infinity") throws
+            -> [RangeRecompute.Difference]
+        {
+            try RangeRecompute(
+                models: try BackfillCommand.select(model, from: set, withDependents: false), from: from, to: to,
+                logger: TestEnvironment.logger
+            ).verify(try db.connect()).differences
+        }
+        #expect(try verify().isEmpty)
+
+        // Tampered: a per-minute total on each day, and an hourly row with no events behind it.
+        func firstDE(on day: String) throws -> String {
+            try db.scalar(
+                """
+                select to_char(min(window_start) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI"Z"') from purchase_summary
+                where country = 'DE' and window_start >= $1::timestamptz and window_start < $1::timestamptz + interval '1 day'
+                """, [day])!
+        }
+        let (first, second) = (try firstDE(on: "2026-11-24"), try firstDE(on: "2026-11-25"))
+        try db.connect().query(
+            "update purchase_summary set total_amount = total_amount + 1 where window_start in ($1, $2) and country = 'DE'",
+            [first, second])
+        try db.connect().execute(
+            script:
+                "insert into purchase_summary_hourly values ('2026-11-20T05:00:00Z', '2026-11-20T06:00:00Z', 'FR', 1, 1, 1.00, now())"
+        )
+        let tampered = try db.connect().query("select * from purchase_summary order by 1, 3").rows
+        let differences = try verify()
+        #expect(
+            differences.map { "\($0.model) \($0.window) \($0.key)" } == [
+                "purchase_summary \(first) DE", "purchase_summary \(second) DE",
+                "purchase_summary_hourly 2026-11-20T05:00Z FR",
+            ])
+        #expect(differences[2].expected == nil && differences[2].found?.contains("\"total_amount\": 1.00") == true)
+        #expect(differences[0].expected != differences[0].found && differences[0].expected != nil)
+        #expect(try db.connect().query("select * from purchase_summary order by 1, 3").rows == tampered)
+        #expect(try verify("purchase_summary_daily").isEmpty)
+        #expect(try verify(from: "2026-11-25", to: "2026-11-26").count == 1)
+
+        // Backfill of the first day for the per-minute model (and the models derived from it).
+        _ = try RangeRecompute(
+            models: try BackfillCommand.select("purchase_summary", from: set, withDependents: true),
+            from: "2026-11-24", to: "2026-11-25", logger: TestEnvironment.logger
+        ).backfill(try db.connect())
+        #expect(
+            try verify().map { "\($0.model) \($0.window)" } == [
+                "purchase_summary \(second)", "purchase_summary_hourly 2026-11-20T05:00Z",
+            ])
+        _ = try RangeRecompute(models: set.models, from: "2026-11-01", to: "2026-12-01", logger: TestEnvironment.logger)
+            .backfill(try db.connect())
+        #expect(try verify().isEmpty)
+        #expect(throws: PipelineError.self) { try BackfillCommand.select("nothing", from: set, withDependents: true) }
+    }
+
     /// What the version fingerprints: comments and layout do not count, quoted text and words do.
     @Test func meaningIgnoresCommentsAndLayoutOnly() {
         let base = "select a, 'x  -- y' as \"b  c\" from t where n > -1 and s = $$ keep  this $$ -- note\n"
