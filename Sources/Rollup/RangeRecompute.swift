@@ -34,7 +34,7 @@ struct RangeRecompute {
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacing("\"", with: "\"\"") + "\"" }
 
     /// Fills `rollup_touched` with the model's minutes in the range: raw rows' minutes and its table's windows.
-    private func touch(_ model: RollupModel, _ db: PostgresConnection) throws -> Int {
+    func touch(_ model: RollupModel, _ db: PostgresConnection) throws -> Int {
         try db.execute(script: "delete from rollup_touched")
         var touched = try db.query(
             """
@@ -67,7 +67,7 @@ struct RangeRecompute {
         return touched
     }
 
-    private func runModel(_ model: RollupModel, _ db: PostgresConnection) throws -> Int {
+    func runModel(_ model: RollupModel, _ db: PostgresConnection) throws -> Int {
         do {
             return try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : []).affectedRows
         } catch {
@@ -76,7 +76,7 @@ struct RangeRecompute {
         }
     }
 
-    private func prepare(_ db: PostgresConnection) throws {
+    func prepare(_ db: PostgresConnection) throws {
         try db.query("select pg_advisory_xact_lock(hashtext($1))", [RollupRunner.lockKey])
         try db.execute(
             script: """
@@ -85,10 +85,9 @@ struct RangeRecompute {
                 """)
     }
 
-    /// Recomputes the models (in pass order) over the range, one day of event time per transaction with a
-    /// progress line each, so a long backfill holds no lock for long and shows how far it is. Returns the
-    /// rows upserted (rows a model deleted, windows left without input, are not counted).
-    func backfill(_ db: PostgresConnection) throws -> Int {
+    /// The UTC days of the range that hold raw rows or rows of the models' tables, as `[from, to)` pairs
+    /// clipped to the range: the chunks a backfill or an aside build works in, one transaction each.
+    func days(_ db: PostgresConnection) throws -> [(from: String, to: String)] {
         // The UTC days in the range that hold raw rows (one index probe per day) or rows of the models' tables.
         let tableDays = models.map { model in
             """
@@ -118,11 +117,19 @@ struct RangeRecompute {
                    to_char(least(day + interval '1 day', $2::timestamptz) at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
             from days order by day
             """, [from, to, "\(models.map(\.header.windowMinutes).max() ?? 1) minutes"])
+        return try (0..<days.rowCount).map {
+            (try days.value(String.self, row: $0, column: 0), try days.value(String.self, row: $0, column: 1))
+        }
+    }
+
+    /// Recomputes the models (in pass order) over the range, one day of event time per transaction with a
+    /// progress line each, so a long backfill holds no lock for long and shows how far it is. Returns the
+    /// rows upserted (rows a model deleted, windows left without input, are not counted).
+    func backfill(_ db: PostgresConnection) throws -> Int {
+        let days = try days(db)
         var written = 0
-        for day in 0..<days.rowCount {
-            let chunk = RangeRecompute(
-                models: models, from: try days.value(String.self, row: day, column: 0),
-                to: try days.value(String.self, row: day, column: 1), logger: logger)
+        for (day, range) in days.enumerated() {
+            let chunk = RangeRecompute(models: models, from: range.from, to: range.to, logger: logger)
             var rows = 0
             try db.withTransaction { db in
                 try prepare(db)
@@ -134,7 +141,7 @@ struct RangeRecompute {
             logger.info(
                 "backfill progress",
                 metadata: [
-                    "from": "\(chunk.from)", "to": "\(chunk.to)", "day": "\(day + 1)/\(days.rowCount)",
+                    "from": "\(chunk.from)", "to": "\(chunk.to)", "day": "\(day + 1)/\(days.count)",
                     LogKey.rows: "\(rows)",
                 ])
         }

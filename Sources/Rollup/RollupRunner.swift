@@ -13,9 +13,10 @@ import ProcessSupport
 /// own inside a savepoint: a model that fails (a syntax error, a missing column, a runtime error) is rolled
 /// back alone, keeps its table exactly as it was and its minutes for the next pass, and the models derived
 /// from it wait with it; the others go on. A model whose version (`rollup_models`) is new or changed, and
-/// every model derived from it, is recomputed over all the history.
+/// every model derived from it, is recomputed over all the history after the pass, beside its table, and
+/// switched to in one transaction (`AsideBuild`).
 struct RollupRunner {
-    /// Recompute every window that has raw rows, for every model (`rollup run --full`).
+    /// Recompute every model over all the history (`rollup run --full`), as for a changed one.
     var full = false
     let modelSet: ModelSet
     let logger: Logger
@@ -23,25 +24,6 @@ struct RollupRunner {
     var models: [RollupModel] { modelSet.models }
 
     static let lockKey = "purchase-stream.rollup"
-
-    /// The minutes that hold raw rows, found by skipping through the created_at index one minute at a time
-    /// (one probe per minute with rows) instead of reading every row to group them.
-    static let everyMinuteWithRows = """
-        insert into rollup_touched
-        with recursive minutes (minute) as (
-            select purchase_window_start(min(created_at), '1 minute') from staging_purchases
-            union all
-            select (
-                select purchase_window_start(min(p.created_at), '1 minute')
-                from staging_purchases as p
-                where p.created_at >= minutes.minute + interval '1 minute'
-            )
-            from minutes
-            where minutes.minute is not null
-        )
-        select minute from minutes where minute is not null
-        on conflict do nothing
-        """
 
     init(models: ModelSet, logger: Logger) {
         self.modelSet = models
@@ -76,6 +58,9 @@ struct RollupRunner {
         let started = MonotonicClock.nowMilliseconds()
         var result = PassResult()
         let versions = try modelVersions(db)
+        var recompute = Set<String>()
+        var failed = Set(modelSet.broken.map(\.model))
+        var recordedVersions: [String: String] = [:]
         try db.withTransaction { db in
             try db.query("select pg_advisory_xact_lock(hashtext($1))", [Self.lockKey])
             // These statements are short; Postgres' JIT, triggered by cost estimates over many partitions,
@@ -103,18 +88,15 @@ struct RollupRunner {
                 "delete from rollup_pending where not (model = any($1::text[]))",
                 [PostgresArray.text(Array(modelSet.names))])
             let recorded = try db.query("select name, version from rollup_models")
-            var recordedVersions: [String: String] = [:]
             for row in 0..<recorded.rowCount {
                 recordedVersions[try recorded.value(String.self, row: row, column: 0)] = try recorded.value(
                     String.self, row: row, column: 1)
             }
-            var recompute = Set<String>()
             for model in models where full || recordedVersions[model.name] != versions[model.name] {
                 recompute.insert(model.name)
                 recompute.formUnion(RollupModel.dependents(of: model.name, in: models))
             }
             result.failures = modelSet.broken
-            var failed = Set(modelSet.broken.map(\.model))
             for model in models {
                 if let source = model.header.source, failed.contains(source) {
                     failed.insert(model.name)
@@ -122,13 +104,14 @@ struct RollupRunner {
                         ModelFailure(model: model.name, message: "\(model.file): waits for \(source), which failed"))
                     continue
                 }
+                // Recomputed over all the history after this pass, beside its table (`AsideBuild`); its
+                // pending minutes wait for the pass after the switch.
+                if recompute.contains(model.name) { continue }
                 try db.execute(script: "savepoint rollup_model")
                 do {
-                    let everything = recompute.contains(model.name)
-                    let written = try run(model, version: versions[model.name]!, everything: everything, db)
+                    let written = try run(model, version: versions[model.name]!, db)
                     result.rowsByModel[model.name] = written
                     result.rowsUpserted += written
-                    if everything { result.recomputed.append(model.name) }
                     try db.execute(script: "release savepoint rollup_model")
                 } catch let error as PostgresError where error.isOutage {
                     throw error  // not the model's fault: the caller waits for Postgres and retries
@@ -137,10 +120,6 @@ struct RollupRunner {
                     failed.insert(model.name)
                     result.failures.append(ModelFailure(model: model.name, message: Self.reason(error, in: model)))
                 }
-            }
-            for failure in result.failures {
-                logger.error(
-                    "rollup model failed", metadata: [LogKey.model: "\(failure.model)", LogKey.error: "\(failure)"])
             }
             try db.query(
                 """
@@ -154,6 +133,22 @@ struct RollupRunner {
                     models.map { "\($0.name):\(versions[$0.name]!)" }.joined(separator: " "),
                 ])
         }
+        if !recompute.isEmpty {
+            let aside = try AsideBuild(
+                models: models.filter { recompute.contains($0.name) && !failed.contains($0.name) },
+                versions: versions, recorded: recordedVersions, logger: logger
+            ).run(db)
+            result.recomputed = aside.switched
+            result.failures += aside.failures
+            for (model, rows) in aside.rows {
+                result.rowsByModel[model, default: 0] += rows
+                result.rowsUpserted += rows
+            }
+        }
+        for failure in result.failures {
+            logger.error(
+                "rollup model failed", metadata: [LogKey.model: "\(failure.model)", LogKey.error: "\(failure)"])
+        }
         result.milliseconds = MonotonicClock.nowMilliseconds() - started
         logger.info(
             "rollup pass done",
@@ -165,23 +160,28 @@ struct RollupRunner {
         return result
     }
 
-    /// Brings one model up to date inside the pass's savepoint: its pending minutes (every minute with
-    /// rows when `everything`), its statement, its row in `rollup_models`. Returns the rows it wrote.
-    private func run(_ model: RollupModel, version: String, everything: Bool, _ db: PostgresConnection) throws -> Int {
+    /// Brings one model up to date inside the pass's savepoint: its pending minutes, its statement, its row in
+    /// `rollup_models`. Returns the rows it wrote.
+    private func run(_ model: RollupModel, version: String, _ db: PostgresConnection) throws -> Int {
         try db.execute(script: "delete from rollup_touched")
-        var touched = try db.query(
+        let touched = try db.query(
             """
             with taken as (delete from rollup_pending where model = $1 returning minute)
             insert into rollup_touched select minute from taken
             """, [model.name]
         ).affectedRows
-        if everything { touched += try db.query(Self.everyMinuteWithRows).affectedRows }
         var written = 0
         if touched > 0 {
             // The models join on this table; without statistics the planner guesses thousands of rows.
             try db.execute(script: "analyze rollup_touched")
             written = try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : []).affectedRows
         }
+        try Self.record(model, version: version, rows: written, db)
+        return written
+    }
+
+    /// Records the version that produced the model's rows, and its run.
+    static func record(_ model: RollupModel, version: String, rows: Int, _ db: PostgresConnection) throws {
         try db.query(
             """
             insert into rollup_models as m (name, version, table_name, window_minutes, source, definition, last_run_at, last_rows_written)
@@ -194,9 +194,8 @@ struct RollupRunner {
             """,
             [
                 model.name, version, model.header.table, String(model.header.windowMinutes), model.header.source,
-                model.sql, String(written),
+                model.sql, String(rows),
             ])
-        return written
     }
 
     /// One line naming the file, the position Postgres reports (as line:column of the file) and its message.

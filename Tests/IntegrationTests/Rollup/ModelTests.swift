@@ -2,6 +2,7 @@ import Foundation
 import PostgresClient
 import ProcessSupport
 import PurchaseEvents
+import Synchronization
 import Testing
 
 @testable import Rollup
@@ -10,7 +11,7 @@ import Testing
 /// broken model that harms nobody else. Against a real Postgres, with model directories made per test.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct ModelTests {
     /// A copy of some of `sql/`'s files in a directory of the test's own, to edit and add to.
-    final class ModelDirectory {
+    final class ModelDirectory: Sendable {
         let path: String
 
         init(_ files: [String]) throws {
@@ -168,6 +169,42 @@ import Testing
                 && (try db.count("select count(*) from rollup_models where version_since > now() - interval '1 minute'"))
                     == 2
         )
+    }
+
+    /// A changed model is rebuilt a day at a time beside its table; a reader polling the table meanwhile sees
+    /// the old totals or the new ones, never some days of each.
+    @Test func aReaderNeverSeesTwoVersionsAtOnce() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(Self.shipped)
+        for day in 0..<6 {
+            try load(db, id: Int64(day + 1), offset: Int64(day * 996), count: 940, day: "2026-11-\(18 + day)")
+        }
+        try models.pass(db)
+        let old = try db.count("select sum(purchase_count) from purchase_summary_daily")
+        #expect(old == (try db.count("select count(*) from purchase_events")))
+        try models.edit("purchase_summary.sql") {
+            $0.replacing("count(*) as purchase_count", with: "count(*) * 2 as purchase_count")
+        }
+        final class Flag: Sendable { let raised = Atomic<Bool>(false) }
+        let done = Flag()
+        let reader = try db.connect()
+        let thread = Thread { [models] in
+            defer { done.raised.store(true, ordering: .sequentiallyConsistent) }
+            _ = try? models.pass(db)
+        }
+        thread.start()
+        var seen = Set<Int>()
+        var reads = 0
+        while !done.raised.load(ordering: .sequentiallyConsistent) {
+            seen.insert(try reader.query("select sum(purchase_count) from purchase_summary_daily").scalar(Int.self))
+            seen.insert(try reader.query("select sum(purchase_count) from purchase_summary").scalar(Int.self))
+            reads += 1
+        }
+        seen.insert(try reader.query("select sum(purchase_count) from purchase_summary_daily").scalar(Int.self))
+        #expect(reads > 0)
+        #expect(seen.isSubset(of: [old, 2 * old]), "\(seen)")
+        #expect(seen.contains(2 * old))
+        #expect(try db.count("select count(*) from rollup_pending") == 0)
     }
 
     @Test func aBrokenModelLeavesItsTableAsItWasAndTheOthersRun() throws {
