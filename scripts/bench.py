@@ -9,8 +9,9 @@ medians over --reps repetitions and the ratios; never asserts a time.
              database
   generator  N events into a fresh topic, against kcat producing the same JSON lines
   memory     the loader's peak RSS with a 1 M and a 10 M backlog (--backlogs)
-  rollup     one incremental pass over a new minute on top of a 100 k and a 10 M row history (--history),
-             and a full backfill of N rows against a bare INSERT ... SELECT ... GROUP BY ... ON CONFLICT
+  rollup     one incremental pass (every shipped model) over a new minute on top of a 100 k and a 10 M row
+             history (--history), and a full backfill of N rows (purchase_summary alone) against a bare
+             INSERT ... SELECT ... GROUP BY ... ON CONFLICT
 
   freshness  at a steady 5,000 events/s with `rollup run --every 5s`, p50/p99 from an event's production to
              the pass that rolled it up (rollup_runs.load_batches), over --freshness-seconds (default 60)
@@ -19,6 +20,7 @@ Settings: --events N (default 1,000,000), --reps R (default 3), --only loader,ge
 """
 import argparse
 import os
+import shutil
 import re
 import statistics
 import subprocess
@@ -261,6 +263,11 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
     rows_out.append((f"rollup, new minute on {large:,} rows (ms)", incremental[large] * 1000,
                      incremental[large] / incremental[small], f"ratio to the {small:,}-row history (target <= 1.5)"))
 
+    # Like for like: the bare statements compute purchase_summary only, so `rollup --full` runs that model
+    # alone (a directory holding only its file); the incremental passes above run every shipped model.
+    only_summary = os.path.join(LOCAL, "sql-purchase-summary-only")
+    os.makedirs(only_summary, exist_ok=True)
+    shutil.copy(os.path.join(ROOT, "sql", "purchase_summary.sql"), only_summary)
     print(f"== rollup: full backfill of {events:,} rows", file=sys.stderr)
     fresh_database(env, "bench_rollup")
     synthesize(env, "bench_rollup", events, f"{now}+00", "1 day", "b", ledger=False)
@@ -268,7 +275,7 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
     ours, bare, dedup = [], [], []
     for rep in range(reps):
         psql(env, "bench_rollup", "-c", "truncate purchase_summary")
-        ours.append(rollup_pass(env, "bench_rollup", "--full"))
+        ours.append(rollup_pass(env, "bench_rollup", "--full", "--sql-dir", only_summary))
         psql(env, "bench_rollup", "-c", "truncate purchase_summary")
         dedup.append(timed_statement(env, "bench_rollup", BARE_DEDUP_ROLLUP))
         psql(env, "bench_rollup", "-c", "truncate purchase_summary")
@@ -276,7 +283,8 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
         print(f"   rep {rep + 1}: rollup --full {ours[-1]:.2f} s, bare statement with the same deduplication "
               f"{dedup[-1]:.2f} s, without {bare[-1]:.2f} s", file=sys.stderr)
     rows_out.append((f"rollup --full over {events:,} rows (rows/s)", events / median(ours), median(dedup) / median(ours),
-                     "process start to exit, vs the bare statement with the same deduplication (target >= 0.8)"))
+                     "purchase_summary alone, rebuilt aside and switched; process start to exit, vs the bare "
+                     "statement with the same deduplication (target >= 0.8)"))
     rows_out.append(("bare INSERT ... SELECT DISTINCT ON ... GROUP BY (rows/s)", events / median(dedup), None,
                      "reference: the same totals in one statement"))
     rows_out.append(("bare INSERT ... GROUP BY, no dedup (rows/s)", events / median(bare), median(bare) / median(ours),
