@@ -14,8 +14,9 @@ medians over --reps repetitions and the ratios; never asserts a time.
              INSERT ... SELECT ... GROUP BY ... ON CONFLICT
   version    a changed model on the largest --history: `rollup run` rebuilds it and its derived models aside
              and switches, against the three bare statements computing the same tables in place
-  freshness  at a steady 5,000 events/s with `rollup run --every 5s`, p50/p99 from an event's production to
-             the pass that rolled it up (rollup_runs.load_batches), over --freshness-seconds (default 60)
+  freshness  at a steady --freshness-rate events/s (default 5,000) with `rollup run --every 5s` and every
+             shipped model, p50/p99 from an event's production to the pass that rolled it up
+             (rollup_runs.load_batches), over --freshness-seconds (default 60)
 
 Settings: --events N (default 1,000,000), --reps R (default 3),
 --only loader,generator,memory,freshness,rollup,version.
@@ -411,6 +412,8 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--only", default="loader,generator,rollup,version,memory,freshness")
     parser.add_argument("--freshness-seconds", type=int, default=60)
+    parser.add_argument("--freshness-rate", type=int, default=5_000,
+                        help="events/s the generator sends during the freshness measurement (default 5000)")
     parser.add_argument("--backlogs", default="1000000,10000000",
                         help="loader backlogs for the memory measurement (default 1000000,10000000)")
     parser.add_argument("--history", default="100000,10000000",
@@ -429,7 +432,7 @@ def main():
     if "memory" in parts:
         bench_memory(env, [int(b) for b in options.backlogs.split(",")], rows)
     if "freshness" in parts:
-        bench_freshness(env, 5_000, options.freshness_seconds, "5s", rows)
+        bench_freshness(env, options.freshness_rate, options.freshness_seconds, "5s", rows)
     if "rollup" in parts:
         bench_rollup(env, options.events, options.reps, [int(h) for h in options.history.split(",")], rows)
     if "version" in parts:
