@@ -78,7 +78,7 @@ struct AsideBuild {
             let chunk = RangeRecompute(models: models, from: day.from, to: day.to, logger: logger)
             var rows = 0
             try db.withTransaction { db in
-                try chunk.prepare(db)
+                try RollupRunner.beginModelWork(db)
                 for model in models where !failed.contains(model.name) {
                     try db.execute(script: "savepoint aside_model")
                     do {
@@ -102,7 +102,7 @@ struct AsideBuild {
         }
 
         try db.withTransaction { db in
-            try db.query("select pg_advisory_xact_lock(hashtext($1))", [RollupRunner.lockKey])
+            try RollupRunner.lock(db)
             for model in models where !failed.contains(model.name) {
                 let current = try db.query("select version from rollup_models where name = $1", [model.name])
                 let now = current.rowCount == 0 ? nil : try current.value(String.self, row: 0, column: 0)

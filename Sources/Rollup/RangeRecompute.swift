@@ -76,15 +76,6 @@ struct RangeRecompute {
         }
     }
 
-    func prepare(_ db: PostgresConnection) throws {
-        try db.query("select pg_advisory_xact_lock(hashtext($1))", [RollupRunner.lockKey])
-        try db.execute(
-            script: """
-                set local jit = off;
-                create temporary table rollup_touched (minute timestamptz primary key) on commit drop
-                """)
-    }
-
     /// The UTC days of the range that hold raw rows or rows of the models' tables, as `[from, to)` pairs
     /// clipped to the range: the chunks a backfill or an aside build works in, one transaction each.
     func days(_ db: PostgresConnection) throws -> [(from: String, to: String)] {
@@ -132,7 +123,7 @@ struct RangeRecompute {
             let chunk = RangeRecompute(models: models, from: range.from, to: range.to, logger: logger)
             var rows = 0
             try db.withTransaction { db in
-                try prepare(db)
+                try RollupRunner.beginModelWork(db)
                 for model in models where try chunk.touch(model, db) > 0 {
                     rows += try runModel(model, db)
                 }
@@ -156,7 +147,7 @@ struct RangeRecompute {
         var windows = 0
         try db.execute(script: "begin")
         defer { _ = try? db.execute(script: "rollback") }
-        try prepare(db)
+        try RollupRunner.beginModelWork(db)
         for (index, model) in models.enumerated() {
             let table = Self.quoted(model.header.table)
             let keys = model.header.key.map(Self.quoted)

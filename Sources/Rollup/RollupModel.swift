@@ -12,21 +12,22 @@ struct RollupModel: Sendable {
     /// The whole file, sent to Postgres as it is, so that error positions are positions in the file.
     let sql: String
     let header: ModelHeader
+    /// What the version fingerprints: the header's settings and the SQL without comments or insignificant
+    /// whitespace (`SQLMeaning`).
+    let meaning: String
+    /// Whether the statement takes the window size as `$1` (comments aside). Postgres rejects a bound
+    /// parameter the statement does not use, so models that need no window size get none.
+    let takesWindowSize: Bool
 
     init(file: String, sql: String) throws {
         self.file = file
         self.name = file.hasSuffix(".sql") ? String(file.dropLast(4)) : file
         self.sql = sql
         self.header = try ModelHeader(parsing: sql, file: file)
+        let statement = SQLMeaning.of(sql)
+        self.meaning = header.canonical + "\n" + statement
+        self.takesWindowSize = statement.contains("$1")
     }
-
-    /// What the version fingerprints: the header's settings and the SQL without comments or insignificant
-    /// whitespace (`SQLMeaning`).
-    var meaning: String { header.canonical + "\n" + SQLMeaning.of(sql) }
-
-    /// Whether the statement takes the window size as `$1` (comments aside). Postgres rejects a bound
-    /// parameter the statement does not use, so models that need no window size get none.
-    var takesWindowSize: Bool { SQLMeaning.of(sql).contains("$1") }
 
     /// `file:line:column` of a 1-based character position in the statement, as Postgres reports it (it counts
     /// code points, so a `\r\n` line end is two).

@@ -62,14 +62,10 @@ struct RollupRunner {
         var failed = Set(modelSet.broken.map(\.model))
         var recordedVersions: [String: String] = [:]
         try db.withTransaction { db in
-            try db.query("select pg_advisory_xact_lock(hashtext($1))", [Self.lockKey])
-            // These statements are short; Postgres' JIT, triggered by cost estimates over many partitions,
-            // spent 4 s compiling a 100 ms pass when measured.
-            try db.execute(script: "set local jit = off")
+            try Self.beginModelWork(db)
             let startedAt = try db.query("select clock_timestamp()").scalar(String.self)
             try db.execute(
                 script: """
-                    create temporary table rollup_touched (minute timestamptz primary key) on commit drop;
                     create temporary table rollup_claimed (load_batch_id bigint, minute timestamptz) on commit drop;
                     with claimed as (delete from ingest_ledger returning load_batch_id, minute)
                     insert into rollup_claimed select load_batch_id, minute from claimed
@@ -178,6 +174,25 @@ struct RollupRunner {
         }
         try Self.record(model, version: version, rows: written, db)
         return written
+    }
+
+    /// Takes the rollup's advisory lock for the caller's transaction, so that passes, rebuilds, backfills
+    /// and verifications never interleave.
+    static func lock(_ db: PostgresConnection) throws {
+        try db.query("select pg_advisory_xact_lock(hashtext($1))", [lockKey])
+    }
+
+    /// What every transaction that runs models starts with: the lock, no JIT, and the `rollup_touched` table
+    /// the models read (dropped at commit).
+    static func beginModelWork(_ db: PostgresConnection) throws {
+        try lock(db)
+        // These statements are short; Postgres' JIT, triggered by cost estimates over many partitions, spent
+        // 4 s compiling a 100 ms pass when measured.
+        try db.execute(
+            script: """
+                set local jit = off;
+                create temporary table rollup_touched (minute timestamptz primary key) on commit drop
+                """)
     }
 
     /// Records the version that produced the model's rows, and its run.
