@@ -50,10 +50,8 @@ struct ModelStatus: Codable, Sendable, Equatable {
                 try recorded.value(Int.self, row: row, column: 3)
             )
         }
-        var recomputed = Set<String>()
-        for model in set.models where byName[model.name]?.version != versions[model.name] {
-            recomputed.formUnion(RollupModel.dependents(of: model.name, in: set.models))
-        }
+        let recomputed = RollupModel.toRebuild(
+            set.models, versions: versions, recorded: byName.mapValues(\.version))
         var statuses: [ModelStatus] = []
         for model in set.models {
             let record = byName[model.name]

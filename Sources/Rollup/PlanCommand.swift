@@ -57,19 +57,9 @@ struct PlanCommand: AsyncParsableCommand {
             case .new, .changed, .sourceChanged:
                 let history = try db.query(
                     """
-                    with recursive minutes (minute) as (
-                        select purchase_window_start(min(created_at), '1 minute') from staging_purchases
-                        union all
-                        select (
-                            select purchase_window_start(min(p.created_at), '1 minute')
-                            from staging_purchases as p
-                            where p.created_at >= minutes.minute + interval '1 minute'
-                        )
-                        from minutes
-                        where minutes.minute is not null
-                    )
-                    select count(distinct purchase_window_start(minute, $1::interval)) from minutes where minute is not null
-                    """, [status.windowMinutes.map { "\($0) minutes" } ?? "1 minute"]
+                    \(RangeRecompute.minutesWithRows)
+                    select count(distinct purchase_window_start(minute, $3::interval)) from minutes where minute is not null
+                    """, ["-infinity", "infinity", status.windowMinutes.map { "\($0) minutes" } ?? "1 minute"]
                 ).scalar(Int.self)
                 let why =
                     switch status.state {

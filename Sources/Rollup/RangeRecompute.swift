@@ -30,6 +30,24 @@ struct RangeRecompute {
         }
     }
 
+    /// The CTE `minutes (minute)`: the UTC minutes of `[$1, $2)` that hold raw rows, found by skipping through
+    /// the created_at index one minute at a time (one probe per minute with rows, and a NULL at the end)
+    /// instead of reading every row to group them.
+    static let minutesWithRows = """
+        with recursive minutes (minute) as (
+            select purchase_window_start(min(created_at), '1 minute') from staging_purchases
+            where created_at >= $1::timestamptz and created_at < $2::timestamptz
+            union all
+            select (
+                select purchase_window_start(min(p.created_at), '1 minute')
+                from staging_purchases as p
+                where p.created_at >= minutes.minute + interval '1 minute' and p.created_at < $2::timestamptz
+            )
+            from minutes
+            where minutes.minute is not null
+        )
+        """
+
     /// `"name"` quoted as an identifier (the table and key names come from the analyst's header).
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacing("\"", with: "\"\"") + "\"" }
 
@@ -39,18 +57,7 @@ struct RangeRecompute {
         var touched = try db.query(
             """
             insert into rollup_touched
-            with recursive minutes (minute) as (
-                select purchase_window_start(min(created_at), '1 minute') from staging_purchases
-                where created_at >= $1::timestamptz and created_at < $2::timestamptz
-                union all
-                select (
-                    select purchase_window_start(min(p.created_at), '1 minute')
-                    from staging_purchases as p
-                    where p.created_at >= minutes.minute + interval '1 minute' and p.created_at < $2::timestamptz
-                )
-                from minutes
-                where minutes.minute is not null
-            )
+            \(Self.minutesWithRows)
             select minute from minutes where minute is not null
             on conflict do nothing
             """, [from, to]

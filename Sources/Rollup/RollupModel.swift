@@ -121,6 +121,20 @@ struct RollupModel: Sendable {
         return found
     }
 
+    /// The models the next pass rebuilds over all their history: those whose version differs from the one
+    /// recorded (new ones have none), or all with `full`, and every model derived from one of them. One rule,
+    /// so that `rollup status` and `rollup plan` say what `rollup run` does.
+    static func toRebuild(
+        _ models: [RollupModel], versions: [String: String], recorded: [String: String], full: Bool = false
+    ) -> Set<String> {
+        var names = Set<String>()
+        for model in models where full || recorded[model.name] != versions[model.name] {
+            names.insert(model.name)
+            names.formUnion(dependents(of: model.name, in: models))
+        }
+        return names
+    }
+
     /// The models derived, directly or not, from `name`.
     static func dependents(of name: String, in models: [RollupModel]) -> Set<String> {
         var found = Set<String>()

@@ -88,10 +88,7 @@ struct RollupRunner {
                 recordedVersions[try recorded.value(String.self, row: row, column: 0)] = try recorded.value(
                     String.self, row: row, column: 1)
             }
-            for model in models where full || recordedVersions[model.name] != versions[model.name] {
-                recompute.insert(model.name)
-                recompute.formUnion(RollupModel.dependents(of: model.name, in: models))
-            }
+            recompute = RollupModel.toRebuild(models, versions: versions, recorded: recordedVersions, full: full)
             result.failures = modelSet.broken
             for model in models {
                 if let source = model.header.source, failed.contains(source) {
