@@ -13,7 +13,8 @@ medians over --reps repetitions and the ratios; never asserts a time.
              history (--history), and a full backfill of N rows (purchase_summary alone) against a bare
              INSERT ... SELECT ... GROUP BY ... ON CONFLICT
   version    a changed model on the largest --history: `rollup run` rebuilds it and its derived models aside
-             and switches, against the three bare statements computing the same tables in place
+             and switches, against the three bare statements computing the same tables in place; and the
+             loader on an N-event backlog during that rebuild, against the same load alone
   freshness  at a steady --freshness-rate events/s (default 5,000) with `rollup run --every 5s` and every
              shipped model, p50/p99 from an event's production to the pass that rolled it up
              (rollup_runs.load_batches), over --freshness-seconds (default 60)
@@ -194,17 +195,19 @@ insert into staging_purchases ({columns})
 select md5('{tag}' || i)::uuid, 'u-' || (1000000 + i % 50000), 'p-' || (100000 + i % 5000), 'books',
        (array['US','GB','DE','FR','JP','CA','AU','NL'])[1 + i % 8], 1 + i % 3, 9.99, (1 + i % 3) * 9.99, 'USD',
        'card', timestamptz '{start}' + (i::float8 / {rows} * extract(epoch from interval '{span}')) * interval '1 second',
-       'bench', i % 64, i / 64, 0
+       'bench', i % 64, i / 64, {batch}
 from generate_series(0, {rows} - 1) as i
 """
 
 
-def synthesize(env, db, rows, start, span, tag, ledger=False):
-    """Inserts `rows` purchases spread evenly over [start, start + span), as a loader would have."""
-    psql(env, db, "-c", SYNTHETIC.format(columns=COLUMNS, tag=tag, start=start, rows=rows, span=span))
+def synthesize(env, db, rows, start, span, tag, ledger=False, batch=0):
+    """Inserts `rows` purchases spread evenly over [start, start + span) as load batch `batch`, as a loader
+    would have; with `ledger`, also its ledger rows, each minute's span the whole minute."""
+    psql(env, db, "-c", SYNTHETIC.format(columns=COLUMNS, tag=tag, start=start, rows=rows, span=span, batch=batch))
     if ledger:
-        psql(env, db, "-c", f"insert into ingest_ledger select 0, m from generate_series(timestamptz '{start}', "
-                            f"timestamptz '{start}' + interval '{span}' - interval '1 minute', interval '1 minute') m")
+        psql(env, db, "-c", f"insert into ingest_ledger select {batch}, m, m, m + interval '1 minute' - interval '1 microsecond' "
+                            f"from generate_series(timestamptz '{start}', timestamptz '{start}' + interval '{span}' "
+                            "- interval '1 minute', interval '1 minute') m")
 
 
 def rollup_pass(env, db, *flags):
@@ -256,7 +259,7 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
         for rep in range(reps):
             # The new minutes lie after the history, one per repetition, 10,000 rows each.
             start = psql(env, "bench_rollup", "-c", f"select timestamptz '{now}+00' + interval '6 days' + interval '{rep} minute'")
-            synthesize(env, "bench_rollup", 10_000, start, "1 minute", f"n{rep}", ledger=True)
+            synthesize(env, "bench_rollup", 10_000, start, "1 minute", f"n{rep}", ledger=True, batch=rep + 1)
             times.append(rollup_pass(env, "bench_rollup"))
         incremental[history] = median(times)
         print(f"   passes: {', '.join(f'{t * 1000:.0f} ms' for t in times)}", file=sys.stderr)
@@ -305,15 +308,43 @@ on conflict (window_start, country) do update set purchase_count = excluded.purc
 """
 
 
-def bench_version_change(env, history, rows_out):
+def timed_load(env, db):
+    """The loader from start to exit on the topic's backlog (`--until-caught-up`, no group join), in seconds;
+    checks that every message arrived."""
+    start = time.perf_counter()
+    run([f"{BIN}/loader", "--until-caught-up", "--partitions", "all", "--database-url", database_url(env, db),
+         "--log-level", "error"], env=env)
+    elapsed = time.perf_counter() - start
+    loaded = int(psql(env, db, "-c", "select (select count(*) from staging_purchases where load_batch_id > 0)"
+                                      " + (select count(*) from dead_letters)"))
+    return elapsed, loaded
+
+
+def forget_load(env, db):
+    """Removes what the loader loaded (the synthesized history has load batch 0), so the same backlog can be
+    loaded again."""
+    psql(env, db, "-c", "delete from staging_purchases where load_batch_id > 0",
+         "-c", "truncate dead_letters, ingest_ledger, load_batches, loader_offsets, loader_offset_gaps",
+         "-c", "vacuum analyze staging_purchases")
+
+
+def bench_version_change(env, events, history, rows_out):
     """A changed model on a long history: `rollup run` rebuilds it and the models derived from it beside
     their tables, a day at a time, and switches; against the bare statements that compute the same three
-    tables in place (which readers would see half done)."""
+    tables in place (which readers would see half done). Also the loader's throughput on a backlog of
+    `events` while the rebuild runs, against the same load with nothing else running."""
     print(f"== rollup: a version change on {history:,} rows", file=sys.stderr)
+    env = services_env(restart_broker=True)
+    run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "11", "--log-level", "error"],
+        env=env)
     fresh_database(env, "bench_version")
     synthesize(env, "bench_version", history, "2026-11-01 00:00+00", "6 days", "v", ledger=False)
     psql(env, "bench_version", "-c", "vacuum analyze staging_purchases")
     first = rollup_pass(env, "bench_version")
+    alone, loaded = timed_load(env, "bench_version")
+    if loaded != events:
+        sys.exit(f"bench: the loader loaded {loaded} of {events} events")
+    forget_load(env, "bench_version")
     changed = os.path.join(LOCAL, "sql-changed")
     shutil.rmtree(changed, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "sql"), changed)
@@ -322,19 +353,35 @@ def bench_version_change(env, history, rows_out):
         text = f.read()
     with open(path, "w") as f:
         f.write(text.replace("count(*) as purchase_count", "count(*) * 2 as purchase_count"))
-    ours = rollup_pass(env, "bench_version", "--sql-dir", changed)
+    start = time.perf_counter()
+    rebuild = subprocess.Popen([f"{BIN}/rollup", "run", "--log-level", "error", "--sql-dir", changed,
+                                "--database-url", database_url(env, "bench_version")], env=env, cwd=ROOT)
+    time.sleep(2)  # into the rebuild's day chunks
+    during, loaded = timed_load(env, "bench_version")
+    loaded_while_rebuilding = rebuild.poll() is None
+    if rebuild.wait() != 0:
+        sys.exit("bench: the version-change run failed")
+    ours = time.perf_counter() - start
+    if loaded != events:
+        sys.exit(f"bench: the loader loaded {loaded} of {events} events during the rebuild")
+    if not loaded_while_rebuilding:
+        print("   note: the rebuild ended before the load did; the ratio understates the slowdown", file=sys.stderr)
     bare = (timed_statement(env, "bench_version", BARE_DEDUP_ROLLUP)
             + timed_statement(env, "bench_version", BARE_DERIVED.format(
                 table="purchase_summary_hourly", source="purchase_summary", size="1 hour"))
             + timed_statement(env, "bench_version", BARE_DERIVED.format(
                 table="purchase_summary_daily", source="purchase_summary_hourly", size="1 day")))
-    print(f"   first run (four new models) {first:.1f} s; version change {ours:.1f} s; bare statements {bare:.1f} s",
-          file=sys.stderr)
+    print(f"   first run (four new models) {first:.1f} s; version change {ours:.1f} s; bare statements {bare:.1f} s; "
+          f"loader on {events:,} events {alone:.2f} s alone, {during:.2f} s during the rebuild", file=sys.stderr)
     rows_out.append((f"rollup, four new models filled, {history:,} rows (s)", first, None,
                      "first `rollup run`: every shipped model built aside and switched"))
     rows_out.append((f"rollup, version change on {history:,} rows (s)", ours, bare / ours,
                      "purchase_summary changed: it and its two derived models rebuilt aside, a day per "
-                     "transaction, then switched; ratio = the three bare statements / this"))
+                     "transaction, then switched (with a loader running beside it); ratio = the three bare "
+                     "statements / this"))
+    rows_out.append(("loader during that rebuild (rows/s)", events / during, alone / during,
+                     f"{events:,}-event backlog, process start to exit; ratio = this / the loader alone "
+                     f"({events / alone:,.0f} rows/s, same backlog, same run)"))
 
 
 def bench_memory(env, backlogs, rows_out):
@@ -436,7 +483,7 @@ def main():
     if "rollup" in parts:
         bench_rollup(env, options.events, options.reps, [int(h) for h in options.history.split(",")], rows)
     if "version" in parts:
-        bench_version_change(env, int(options.history.split(",")[-1]), rows)
+        bench_version_change(env, options.events, int(options.history.split(",")[-1]), rows)
 
     print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")

@@ -1,6 +1,7 @@
 -- table: purchase_summary
 -- key: window_start, country
 -- window: 1 minute
+-- additive: purchase_count, item_count, total_amount
 --
 -- purchase_summary: tumbling-window purchase totals by country.
 --
@@ -20,6 +21,10 @@
 --   item_count = sum(quantity) and total_amount = sum(amount) over them, exact to the cent;
 --   every touched window is recomputed from all its raw rows, so late events correct old windows and running
 --   the pass twice changes nothing.
+-- Additive: the three totals are counts and sums over the window's events, so a pass may instead run this
+--   statement over just the new events of a window (the rollup then shows it only those) and add its totals
+--   to the stored row; it does so only where that is exact (no copies among the new events, see
+--   Sources/Rollup/NewEvents.swift), and recomputes the window as above everywhere else.
 with touched_windows as (
     select distinct purchase_window_start(minute, $1::interval) as window_start
     from rollup_touched

@@ -1,6 +1,7 @@
 -- table: purchase_summary_by_category
 -- key: window_start, category
 -- window: 1 minute
+-- additive: purchase_count, item_count, total_amount
 --
 -- purchase_summary_by_category: tumbling-window purchase totals by product category.
 --
@@ -9,6 +10,7 @@
 -- Parameters: $1 = the window size. Input: rollup_touched (minute timestamptz), the minutes to recompute.
 -- Invariants, checked by the tests: the totals of a window equal an independent GROUP BY over the
 -- deduplicated raw rows, to the cent; late events correct their window; a pass twice changes nothing.
+-- Additive: the totals are counts and sums over the window's events (see purchase_summary.sql).
 with touched_windows as (
     select distinct purchase_window_start(minute, $1::interval) as window_start
     from rollup_touched

@@ -70,9 +70,21 @@ struct LoadBatch {
             }
         }
         if !rows.minutes.isEmpty {
+            // Microseconds as integers into intervals: exact, where to_timestamp's float seconds could miss a
+            // span's end by one.
+            let spans = rows.minutes.all
             try db.query(
-                "insert into ingest_ledger (load_batch_id, minute) select $1, to_timestamp(m) from unnest($2::bigint[]) m",
-                [String(id), PostgresArray.integers(rows.minutes.sorted())])
+                """
+                insert into ingest_ledger (load_batch_id, minute, first_created_at, last_created_at)
+                select $1, to_timestamp(m), timestamptz 'epoch' + f * interval '1 microsecond',
+                       timestamptz 'epoch' + l * interval '1 microsecond'
+                from unnest($2::bigint[], $3::bigint[], $4::bigint[]) as s (m, f, l)
+                """,
+                [
+                    String(id), PostgresArray.integers(spans.map(\.minute)),
+                    PostgresArray.integers(spans.map(\.first.microsecondsSinceEpoch)),
+                    PostgresArray.integers(spans.map(\.last.microsecondsSinceEpoch)),
+                ])
         }
         try db.query(
             "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",

@@ -44,15 +44,7 @@ struct AsideBuild {
         var real: [String: String] = [:]
         for model in models {
             let table = RangeRecompute.quoted(model.header.table)
-            guard
-                let qualified = try db.query(
-                    """
-                    select format('%I.%I', n.nspname, c.relname) from pg_class as c
-                    join pg_namespace as n on n.oid = c.relnamespace
-                    where c.oid = to_regclass($1) and n.nspname not like 'pg_temp%'
-                    """, [table]
-                ).optionalValue(String.self, row: 0, column: 0)
-            else {
+            guard let qualified = try model.realTable(db) else {
                 fail(model, "\(model.file): its table \(model.header.table) does not exist (a migration creates it)")
                 continue
             }

@@ -13,6 +13,12 @@ import ProcessSupport
 /// line ends it, so prose comments can follow. `table`, `key` and `window` are required; `from` makes the model
 /// derived: it is computed from another model's rows (exact for counts and sums, since they compose), runs
 /// after it, and is recomputed with it.
+///
+/// `additive` (raw models only) lists the columns that are counts or sums over the window's events. A pass
+/// may then run the model over just the new events of a window and add those columns to the stored row
+/// (other non-key columns take the value computed from the new events, so they must not depend on which
+/// events the window holds, like `window_end`), instead of recomputing the window from all its raw rows. It
+/// says how to maintain the model, not what it means, so it is not part of the model's version.
 struct ModelHeader: Sendable, Equatable {
     /// The summary table the model maintains (created by a migration).
     var table: String
@@ -22,8 +28,10 @@ struct ModelHeader: Sendable, Equatable {
     var windowMinutes: Int
     /// The model whose rows this one is computed from, if any.
     var source: String?
+    /// The columns that are counts or sums over the window's events; empty when the model is not additive.
+    var additive: [String] = []
 
-    static let names = ["table", "key", "window", "from"]
+    static let names = ["table", "key", "window", "from", "additive"]
 
     /// The window as a Postgres interval, the model's `$1`.
     var windowInterval: String { "\(windowMinutes) minutes" }
@@ -33,11 +41,12 @@ struct ModelHeader: Sendable, Equatable {
         "table=\(table);key=\(key.joined(separator: ","));window=\(windowMinutes);from=\(source ?? "")"
     }
 
-    init(table: String, key: [String], windowMinutes: Int, source: String?) {
+    init(table: String, key: [String], windowMinutes: Int, source: String?, additive: [String] = []) {
         self.table = table
         self.key = key
         self.windowMinutes = windowMinutes
         self.source = source
+        self.additive = additive
     }
 
     /// Reads the header of `file`'s text; the error names the file and the line.
@@ -58,7 +67,7 @@ struct ModelHeader: Sendable, Equatable {
             guard let entry = values[name], !entry.value.isEmpty else {
                 throw PipelineError(
                     .model,
-                    "\(file): the header has no `-- \(name): ...` line (the header is the `-- name: value` lines at the top of the file: table, key, window, optionally from)"
+                    "\(file): the header has no `-- \(name): ...` line (the header is the `-- name: value` lines at the top of the file: table, key, window, optionally from and additive)"
                 )
             }
             return entry
@@ -78,7 +87,26 @@ struct ModelHeader: Sendable, Equatable {
                 .model,
                 "\(file):\(key.line): key must list the row's columns, window_start first (e.g. window_start, country)")
         }
-        self.init(table: table.value, key: columns, windowMinutes: minutes, source: values["from"]?.value)
+        var additive: [String] = []
+        if let entry = values["additive"] {
+            additive = entry.value.split(separator: ",").map { String($0).trimmed }
+            guard values["from"] == nil else {
+                throw PipelineError(
+                    .model,
+                    "\(file):\(entry.line): additive is for models computed from raw rows; a model with `from` already reads only its source's touched rows"
+                )
+            }
+            guard !additive.isEmpty, !additive.contains(where: \.isEmpty), Set(additive).isDisjoint(with: columns)
+            else {
+                throw PipelineError(
+                    .model,
+                    "\(file):\(entry.line): additive must list the columns that are counts or sums over the window's events (e.g. purchase_count, total_amount), none of them a key column"
+                )
+            }
+        }
+        self.init(
+            table: table.value, key: columns, windowMinutes: minutes, source: values["from"]?.value,
+            additive: additive)
     }
 
     /// `15 minutes`, `1 minute`, `2 hours`, `1 day` as minutes; nil for anything else.

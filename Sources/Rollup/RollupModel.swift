@@ -29,6 +29,18 @@ struct RollupModel: Sendable {
         self.takesWindowSize = statement.contains("$1")
     }
 
+    /// The model's table as `schema.table`, quoted, or nil when it does not exist. Found before a pass or a
+    /// rebuild shadows it with a temporary table of the same name, so the rows can be moved to the real one.
+    func realTable(_ db: PostgresConnection) throws -> String? {
+        try db.query(
+            """
+            select format('%I.%I', n.nspname, c.relname) from pg_class as c
+            join pg_namespace as n on n.oid = c.relnamespace
+            where c.oid = to_regclass($1) and n.nspname not like 'pg_temp%'
+            """, [RangeRecompute.quoted(header.table)]
+        ).optionalValue(String.self, row: 0, column: 0)
+    }
+
     /// `file:line:column` of a 1-based character position in the statement, as Postgres reports it (it counts
     /// code points, so a `\r\n` line end is two).
     func location(ofCharacter position: Int) -> String {

@@ -5,16 +5,18 @@ import ProcessSupport
 /// One rollup pass: claim the ingest ledger, bring every model up to date, commit.
 ///
 /// The pass is one transaction under an advisory lock, so two rollups never overlap and readers never see a
-/// model half-updated. Claiming is `delete ... returning` on the ledger: it takes exactly the rows this
-/// transaction can see, and rows of load batches that commit later (whatever their batch id) stay for the
-/// next pass. No high-water mark is kept, so out-of-order loader commits cannot be skipped.
+/// model half-updated. It reads one snapshot (repeatable read, taken once the lock is held), and claiming is
+/// `delete ... returning` on the ledger: it takes exactly the batches that snapshot holds, every model reads
+/// exactly those, and rows of load batches that commit later (whatever their batch id) stay for the next
+/// pass. No high-water mark is kept, so out-of-order loader commits cannot be skipped.
 ///
 /// The claimed minutes become each model's pending minutes (`rollup_pending`), and each model consumes its
 /// own inside a savepoint: a model that fails (a syntax error, a missing column, a runtime error) is rolled
 /// back alone, keeps its table exactly as it was and its minutes for the next pass, and the models derived
 /// from it wait with it; the others go on. A model whose version (`rollup_models`) is new or changed, and
 /// every model derived from it, is recomputed over all the history after the pass, beside its table, and
-/// switched to in one transaction (`AsideBuild`).
+/// switched to in one transaction (`AsideBuild`). An additive model adds the claimed events to the windows
+/// where that is exact instead of recomputing them (`NewEvents`).
 struct RollupRunner {
     /// Recompute every model over all the history (`rollup run --full`), as for a changed one.
     var full = false
@@ -41,6 +43,8 @@ struct RollupRunner {
         var recomputed: [String] = []
         /// The models that could not run, with why.
         var failures: [ModelFailure] = []
+        /// The minutes each additive model maintained by adding the new events rather than recomputing.
+        var addedMinutes: [String: Int] = [:]
     }
 
     /// The models' versions, asked once for the runner's life: its models are fixed.
@@ -61,16 +65,30 @@ struct RollupRunner {
         var recompute = Set<String>()
         var failed = Set(modelSet.broken.map(\.model))
         var recordedVersions: [String: String] = [:]
+        // Held for the session while the snapshot is taken: under `pg_advisory_xact_lock` alone, a repeatable
+        // read snapshot would date from before the wait, and miss what the previous pass committed.
+        try db.query("select pg_advisory_lock(hashtext($1))", [Self.lockKey])
+        var locked = true
+        defer { if locked { _ = try? db.query("select pg_advisory_unlock(hashtext($1))", [Self.lockKey]) } }
         try db.withTransaction { db in
+            try db.execute(script: "set transaction isolation level repeatable read")
             try Self.beginModelWork(db)
             let startedAt = try db.query("select clock_timestamp()").scalar(String.self)
             try db.execute(
                 script: """
-                    create temporary table rollup_claimed (load_batch_id bigint, minute timestamptz) on commit drop;
-                    with claimed as (delete from ingest_ledger returning load_batch_id, minute)
-                    insert into rollup_claimed select load_batch_id, minute from claimed
+                    create temporary table rollup_claimed (
+                        load_batch_id bigint, minute timestamptz, first_created_at timestamptz, last_created_at timestamptz
+                    ) on commit drop;
+                    with claimed as (
+                        delete from ingest_ledger returning load_batch_id, minute, first_created_at, last_created_at
+                    )
+                    insert into rollup_claimed select * from claimed;
+                    create temporary table rollup_carried on commit drop as select model, minute from rollup_pending
                     """)
             result.minutesClaimed = try db.query("select count(distinct minute) from rollup_claimed").scalar(Int.self)
+            let addable =
+                try result.minutesClaimed > 0 && models.contains { !$0.header.additive.isEmpty }
+                && NewEvents.prepare(db) > 0
             let names = PostgresArray.text(models.map(\.name))
             // Every model's pending minutes; a model whose file is gone loses its own (a broken one keeps them).
             try db.query(
@@ -102,7 +120,8 @@ struct RollupRunner {
                 if recompute.contains(model.name) { continue }
                 try db.execute(script: "savepoint rollup_model")
                 do {
-                    let written = try run(model, version: versions[model.name]!, db)
+                    let (written, added) = try run(model, version: versions[model.name]!, addable: addable, db)
+                    if added > 0 { result.addedMinutes[model.name] = added }
                     result.rowsByModel[model.name] = written
                     result.rowsUpserted += written
                     try db.execute(script: "release savepoint rollup_model")
@@ -126,6 +145,8 @@ struct RollupRunner {
                     models.map { "\($0.name):\(versions[$0.name]!)" }.joined(separator: " "),
                 ])
         }
+        try db.query("select pg_advisory_unlock(hashtext($1))", [Self.lockKey])
+        locked = false
         if !recompute.isEmpty {
             let aside = try AsideBuild(
                 models: models.filter { recompute.contains($0.name) && !failed.contains($0.name) },
@@ -148,14 +169,19 @@ struct RollupRunner {
             metadata: [
                 "minutes": "\(result.minutesClaimed)", "rows_upserted": "\(result.rowsUpserted)",
                 "recomputed": "\(result.recomputed)", "failed": "\(result.failures.map(\.model))",
+                "added_minutes": "\(result.addedMinutes.values.reduce(0, +))",
                 LogKey.durationMilliseconds: "\(result.milliseconds)",
             ])
         return result
     }
 
     /// Brings one model up to date inside the pass's savepoint: its pending minutes, its statement, its row in
-    /// `rollup_models`. Returns the rows it wrote.
-    private func run(_ model: RollupModel, version: String, _ db: PostgresConnection) throws -> Int {
+    /// `rollup_models`. With `addable` (the pass prepared `NewEvents`), an additive model adds the new events
+    /// to the windows where that is exact and recomputes the others. Returns the rows it wrote and the
+    /// minutes it maintained by adding.
+    private func run(
+        _ model: RollupModel, version: String, addable: Bool, _ db: PostgresConnection
+    ) throws -> (written: Int, added: Int) {
         try db.execute(script: "delete from rollup_touched")
         let touched = try db.query(
             """
@@ -164,13 +190,25 @@ struct RollupRunner {
             """, [model.name]
         ).affectedRows
         var written = 0
+        var added = 0
         if touched > 0 {
-            // The models join on this table; without statistics the planner guesses thousands of rows.
-            try db.execute(script: "analyze rollup_touched")
-            written = try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : []).affectedRows
+            if addable && !model.header.additive.isEmpty { added = try NewEvents.takeAddable(model, db) }
+            if touched > added {
+                // The models join on this table; without statistics the planner guesses thousands of rows.
+                try db.execute(script: "analyze rollup_touched")
+                written = try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : [])
+                    .affectedRows
+            }
+            if added > 0 {
+                guard let real = try model.realTable(db) else {
+                    throw PipelineError(
+                        .model, "its table \(model.header.table) does not exist (a migration creates it)")
+                }
+                written += try NewEvents.add(model, real: real, db)
+            }
         }
         try Self.record(model, version: version, rows: written, db)
-        return written
+        return (written, added)
     }
 
     /// Takes the rollup's advisory lock for the caller's transaction, so that passes, rebuilds, backfills

@@ -18,7 +18,9 @@ struct RollupService {
     /// Recompute every window of every model on the first pass (`--full`).
     var full = false
     let databaseSettings: String
-    /// Time between the end of one pass and the start of the next; nil runs one pass.
+    /// Time between the starts of two passes (a pass that takes longer is followed at once); nil runs one
+    /// pass. Start to start, not end to start: a window's update then waits at most one interval for its
+    /// pass, however long the passes take.
     let intervalMilliseconds: UInt64?
     let logger: Logger
 
@@ -27,6 +29,7 @@ struct RollupService {
         var runner: RollupRunner?
         var full = self.full
         while !stop.isStopped {
+            let started = MonotonicClock.nowMilliseconds()
             do {
                 // A runner per set of model files: it caches their versions.
                 let models = try RollupModel.load(from: sqlDirectory)
@@ -51,7 +54,8 @@ struct RollupService {
             } catch let error as PipelineError where intervalMilliseconds != nil && error.code == .model {
                 logger.error("rollup models unreadable", metadata: [LogKey.error: "\(error)"])
             }
-            stop.wait(milliseconds: intervalMilliseconds!)
+            let elapsed = MonotonicClock.nowMilliseconds() - started
+            if elapsed < intervalMilliseconds! { stop.wait(milliseconds: intervalMilliseconds! - elapsed) }
         }
     }
 

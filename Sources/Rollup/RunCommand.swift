@@ -6,7 +6,7 @@ import ProcessSupport
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Bring every model in sql/ up to date: recompute the windows touched since its last pass.",
+        abstract: "Bring every model in sql/ up to date with the rows loaded since its last pass.",
         discussion: """
             One pass by default; with --every it runs on a timer until SIGTERM/SIGINT, reading sql/ before \
             every pass. A new model, or one whose SQL changed in meaning (not only in comments or \
@@ -20,7 +20,10 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var paths: PathOptions
     @OptionGroup var log: LogOptions
 
-    @Option(help: "Run a pass every interval, e.g. 60s, until signalled.")
+    @Option(
+        help:
+            "Start a pass every interval, e.g. 5s, until signalled (start to start: a pass that overruns is followed at once)."
+    )
     var every: DurationArgument?
 
     @Flag(help: "Recompute every window of every model that has raw rows (changed models need no flag).")

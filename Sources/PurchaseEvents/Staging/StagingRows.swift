@@ -3,7 +3,7 @@
 ///
 /// A message's bytes are touched once, straight from the consumer's buffer into a COPY buffer, and no
 /// message is kept after it was added. It also gathers what the batch's transaction writes beside the rows:
-/// the next offset of each partition and the UTC minutes of event time it touched (the ingest ledger).
+/// the next offset of each partition and the spans of event time it touched per UTC minute (the ingest ledger).
 ///
 /// It lives here rather than in the loader so that the micro-benchmarks time the loader's per-message work
 /// through the very `add` the loader calls, without linking Kafka or Postgres.
@@ -26,11 +26,8 @@ public struct StagingRows {
     public var deadLetters = BinaryCopyEncoder()
     /// The next offset to load per partition once these rows commit.
     public private(set) var nextOffsets: [Int32: Int64] = [:]
-    /// UTC minutes (epoch seconds) of event time these rows touch: the batch's ingest-ledger rows.
-    public private(set) var minutes = Set<Int64>()
-    /// The minute last inserted into `minutes`: consecutive messages of a partition mostly share one, and
-    /// comparing is cheaper than hashing for the set.
-    private var lastMinute: Int64?
+    /// The event times these rows touch, per UTC minute: the batch's ingest-ledger rows.
+    public private(set) var minutes = MinuteSpans()
     /// The sum of the valid purchases' amounts, for the loader's summary line.
     public private(set) var amount = Money(cents: 0)
 
@@ -86,11 +83,7 @@ public struct StagingRows {
             row.int64(origin.offset)
             row.int64(batchID)
         }
-        let minute = event.createdAt.minuteEpochSeconds
-        if minute != lastMinute {
-            minutes.insert(minute)
-            lastMinute = minute
-        }
+        minutes.insert(event.createdAt)
         amount += event.amount
         nextOffsets[origin.partition] = origin.offset + 1
     }

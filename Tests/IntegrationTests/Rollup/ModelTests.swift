@@ -97,6 +97,94 @@ import Testing
         #expect(try mismatches(db, table: "purchase_summary_by_category", window: "1 minute", key: "category") == 0)
     }
 
+    /// Every shipped table against an independent GROUP BY over the purchase events.
+    func allMismatches(_ db: TestDatabase) throws -> [Int] {
+        [
+            try mismatches(db, table: "purchase_summary", window: "1 minute"),
+            try mismatches(db, table: "purchase_summary_by_category", window: "1 minute", key: "category"),
+            try mismatches(db, table: "purchase_summary_hourly", window: "1 hour"),
+            try mismatches(db, table: "purchase_summary_daily", window: "1 day"),
+        ]
+    }
+
+    /// The additive models add a pass's new events where that is exact, and recompute a window where it is
+    /// not: a copy of an earlier event, ledger rows without spans (an older loader), a minute a failed model
+    /// left pending. Every table stays equal to an independent GROUP BY throughout.
+    @Test func newEventsAreAddedWhereExactAndRecomputedElsewhere() throws {
+        let db = try TestDatabase()
+        var factory = PurchaseFactory()
+        let loader = DirectLoader()
+        var offset: Int64 = 0
+        func batch(_ id: Int64, _ events: [PurchaseEvent]) throws {
+            let rows = events.enumerated().map { (event: $1, partition: Int32(0), offset: offset + Int64($0)) }
+            try loader.load(id: id, rows, into: try db.connect(), expected: offset == 0 ? [:] : [0: offset])
+            offset += Int64(events.count)
+        }
+        func purchases(_ minute: String, _ count: Int) -> [PurchaseEvent] {
+            (0..<count).map { i in
+                var event = factory.purchase(
+                    at: "2026-11-24T10:\(minute):\(String(format: "%02d.%03d", i % 60, i))Z",
+                    country: ["DE", "FR", "US"][i % 3], quantity: Int32(1 + i % 4),
+                    unitPrice: "\(3 + i % 40).\(i % 10)9")
+                event.category = ["books", "toys"][i % 2]
+                return event
+            }
+        }
+        let added = { (pass: RollupRunner.PassResult) in
+            [pass.addedMinutes["purchase_summary"] ?? 0, pass.addedMinutes["purchase_summary_by_category"] ?? 0]
+        }
+
+        let first = purchases("00", 100) + purchases("01", 100)
+        try batch(1, first)
+        #expect(try rollup(db).recomputed.count == 4)  // new models: built from all the rows
+
+        // New events in both minutes, in two batches: added to the stored totals.
+        try batch(2, purchases("00", 30))
+        try batch(3, purchases("01", 40))
+        var pass = try rollup(db)
+        #expect(added(pass) == [2, 2])
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+
+        // A copy of an event of 10:00 (on another partition, where it counts instead if it sorts first), with
+        // new events in 10:01 and 10:02: 10:00 is recomputed, the others added.
+        try loader.load(id: 4, [(first[5], partition: 1, offset: 0)], into: try db.connect())
+        try batch(5, purchases("01", 10) + purchases("02", 10))
+        pass = try rollup(db)
+        #expect(added(pass) == [2, 2])
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+        #expect(
+            try db.count(
+                "select purchase_count from purchase_summary where window_start = '2026-11-24T10:00:00Z' and country = 'DE'"
+            ) == first.prefix(100).filter { $0.country == "DE" }.count + 10)
+
+        // Ledger rows without a span, as a loader older than V009 writes them: recomputed.
+        try batch(6, purchases("02", 5))
+        try db.connect().execute(script: "update ingest_ledger set first_created_at = null, last_created_at = null")
+        pass = try rollup(db)
+        #expect(added(pass) == [0, 0])
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+
+        // A model that fails keeps its minutes; on the next pass, with more events in the same minute, that
+        // minute is recomputed for it (its pending rows were never added) and added for the other model.
+        let breaker = try db.connect()
+        try breaker.execute(
+            script:
+                "alter table purchase_summary_by_category add constraint no_books check (category <> 'books') not valid"
+        )
+        try batch(7, purchases("03", 20))
+        var runner = RollupRunner(
+            models: try RollupModel.load(from: TestEnvironment.sql), logger: TestEnvironment.logger)
+        pass = try runner.runPass(try db.connect())
+        #expect(pass.failures.map(\.model) == ["purchase_summary_by_category"])
+        #expect(added(pass) == [1, 0])
+        try breaker.execute(script: "alter table purchase_summary_by_category drop constraint no_books")
+        try batch(8, purchases("03", 25))
+        pass = try rollup(db)
+        #expect(added(pass) == [1, 0])
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+        #expect(try db.count("select count(*) from rollup_pending") == 0)
+    }
+
     @Test func fiveAndFifteenMinuteWindowsAreAlignedAndExact() throws {
         let db = try TestDatabase()
         try db.connect().execute(
@@ -120,6 +208,11 @@ import Testing
                 "inner join purchase_summary as f", with: "inner join five as f"))
         try load(db, id: 1, offset: 0, count: 1_500)
         try models.pass(db)
+        // More events in the same windows: `five` is additive (its header is purchase_summary's), so it adds
+        // them to the windows whose minutes hold no copy and recomputes the others.
+        try load(db, id: 2, offset: 1_589, count: 400)
+        let pass = try models.pass(db)
+        #expect((pass.addedMinutes["five"] ?? 0) > 0)
         #expect(try mismatches(db, table: "five", window: "5 minutes") == 0)
         #expect(try mismatches(db, table: "fifteen", window: "15 minutes") == 0)
         #expect(
