@@ -131,7 +131,9 @@ struct AsideBuild {
         let columnsResult = try db.query(
             "select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped order by attnum",
             [real])
+        // The rollup's own columns (finality) keep their values; new rows get their defaults.
         let columns = try (0..<columnsResult.rowCount).map { try columnsResult.value(String.self, row: $0, column: 0) }
+            .filter { !Finality.ownedColumns.contains($0) }
         let keys = model.header.key
         let compared = columns.filter { !keys.contains($0) && $0 != "updated_at" }
         let updated = columns.filter { !keys.contains($0) }

@@ -19,6 +19,10 @@ import ProcessSupport
 /// (other non-key columns take the value computed from the new events, so they must not depend on which
 /// events the window holds, like `window_end`), instead of recomputing the window from all its raw rows. It
 /// says how to maintain the model, not what it means, so it is not part of the model's version.
+///
+/// `lateness` (e.g. `10 minutes`) sets the model's allowed lateness: its windows become final that long after
+/// the latest event time loaded (`Finality`); without it, `rollup run --allowed-lateness` applies. It says when
+/// a window is final, not what it holds, so it is not part of the version either.
 struct ModelHeader: Sendable, Equatable {
     /// The summary table the model maintains (created by a migration).
     var table: String
@@ -30,8 +34,10 @@ struct ModelHeader: Sendable, Equatable {
     var source: String?
     /// The columns that are counts or sums over the window's events; empty when the model is not additive.
     var additive: [String] = []
+    /// The model's own allowed lateness in minutes; nil takes the rollup's setting.
+    var latenessMinutes: Int?
 
-    static let names = ["table", "key", "window", "from", "additive"]
+    static let names = ["table", "key", "window", "from", "additive", "lateness"]
 
     /// The window as a Postgres interval, the model's `$1`.
     var windowInterval: String { "\(windowMinutes) minutes" }
@@ -67,7 +73,7 @@ struct ModelHeader: Sendable, Equatable {
             guard let entry = values[name], !entry.value.isEmpty else {
                 throw PipelineError(
                     .model,
-                    "\(file): the header has no `-- \(name): ...` line (the header is the `-- name: value` lines at the top of the file: table, key, window, optionally from and additive)"
+                    "\(file): the header has no `-- \(name): ...` line (the header is the `-- name: value` lines at the top of the file: table, key, window, optionally from, additive and lateness)"
                 )
             }
             return entry
@@ -107,6 +113,15 @@ struct ModelHeader: Sendable, Equatable {
         self.init(
             table: table.value, key: columns, windowMinutes: minutes, source: values["from"]?.value,
             additive: additive)
+        if let entry = values["lateness"] {
+            guard let lateness = Self.minutes(entry.value) else {
+                throw PipelineError(
+                    .model,
+                    "\(file):\(entry.line): lateness \(entry.value.debugDescription) is not a whole number of minutes, hours or days (e.g. 10 minutes)"
+                )
+            }
+            latenessMinutes = lateness
+        }
     }
 
     /// `15 minutes`, `1 minute`, `2 hours`, `1 day` as minutes; nil for anything else.

@@ -34,20 +34,31 @@ struct ModelStatus: Codable, Sendable, Equatable {
     var pendingMinutes: Int
     /// The windows those minutes fall in: what the next pass recomputes when the model is current.
     var pendingWindows: Int
+    /// Windows ending at or before it are final (`Finality`); nil before the model's first pass, or when its
+    /// table has no finality columns.
+    var watermark: String?
+    /// The start of the newest final window: what "the latest complete window" means.
+    var latestFinalWindow: String?
+    /// Events that arrived after their window had become final, and the windows they corrected.
+    var lateEvents: Int = 0
+    var windowsCorrectedAfterFinal: Int = 0
     var problem: String?
 
     /// Every model of `set` (broken ones included), read in the caller's transaction; changes nothing.
     static func read(_ set: ModelSet, _ db: PostgresConnection) throws -> [ModelStatus] {
         let versions = try RollupModel.versions(of: set.models, db)
         let recorded = try db.query(
-            "select name, version, to_char(last_run_at at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), last_rows_written from rollup_models"
-        )
-        var byName: [String: (version: String, lastRun: String?, rows: Int)] = [:]
+            """
+            select name, version, \(Self.utc("last_run_at")), last_rows_written, \(Self.utc("watermark"))
+            from rollup_models
+            """)
+        var byName: [String: (version: String, lastRun: String?, rows: Int, watermark: String?)] = [:]
         for row in 0..<recorded.rowCount {
             byName[try recorded.value(String.self, row: row, column: 0)] = (
                 try recorded.value(String.self, row: row, column: 1),
                 try recorded.optionalValue(String.self, row: row, column: 2),
-                try recorded.value(Int.self, row: row, column: 3)
+                try recorded.value(Int.self, row: row, column: 3),
+                try recorded.optionalValue(String.self, row: row, column: 4)
             )
         }
         let recomputed = RollupModel.toRebuild(
@@ -69,13 +80,24 @@ struct ModelStatus: Codable, Sendable, Equatable {
                 )
                 select count(*), count(distinct purchase_window_start(minute, $2::interval)) from minutes
                 """, [model.name, model.header.windowInterval])
-            statuses.append(
-                ModelStatus(
-                    name: model.name, file: model.file, table: model.header.table,
-                    windowMinutes: model.header.windowMinutes, source: model.header.source, state: state,
-                    version: versions[model.name], recordedVersion: record?.version, lastRunAt: record?.lastRun,
-                    lastRowsWritten: record?.rows, pendingMinutes: try pending.value(Int.self, row: 0, column: 0),
-                    pendingWindows: try pending.value(Int.self, row: 0, column: 1), problem: nil))
+            var status = ModelStatus(
+                name: model.name, file: model.file, table: model.header.table,
+                windowMinutes: model.header.windowMinutes, source: model.header.source, state: state,
+                version: versions[model.name], recordedVersion: record?.version, lastRunAt: record?.lastRun,
+                lastRowsWritten: record?.rows, pendingMinutes: try pending.value(Int.self, row: 0, column: 0),
+                pendingWindows: try pending.value(Int.self, row: 0, column: 1), problem: nil)
+            if try Finality.applies(to: model, db) {
+                status.watermark = record?.watermark
+                status.latestFinalWindow = try db.query(
+                    "select \(Self.utc("max(window_start)")) from \(RangeRecompute.quoted(model.header.table)) where is_final"
+                ).optionalValue(String.self, row: 0, column: 0)
+                let late = try db.query(
+                    "select coalesce(sum(late_events), 0), count(*) from rollup_late_events where model = $1",
+                    [model.name])
+                status.lateEvents = try late.value(Int.self, row: 0, column: 0)
+                status.windowsCorrectedAfterFinal = try late.value(Int.self, row: 0, column: 1)
+            }
+            statuses.append(status)
         }
         for failure in set.broken {
             let record = byName[failure.model]
@@ -89,5 +111,10 @@ struct ModelStatus: Codable, Sendable, Equatable {
                     ).scalar(Int.self), pendingWindows: 0, problem: failure.message))
         }
         return statuses
+    }
+
+    /// A timestamptz expression as UTC ISO 8601 text, as the statuses show times.
+    static func utc(_ expression: String) -> String {
+        "to_char(\(expression) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }
 }

@@ -20,6 +20,8 @@ import ProcessSupport
 struct RollupRunner {
     /// Recompute every model over all the history (`rollup run --full`), as for a changed one.
     var full = false
+    /// The allowed lateness of models whose header sets none (`--allowed-lateness`): when windows become final.
+    var allowedLatenessSeconds = 300
     let modelSet: ModelSet
     let logger: Logger
 
@@ -45,6 +47,10 @@ struct RollupRunner {
         var failures: [ModelFailure] = []
         /// The minutes each additive model maintained by adding the new events rather than recomputing.
         var addedMinutes: [String: Int] = [:]
+        /// Each model's watermark after the pass (models with finality columns that ran).
+        var watermarks: [String: String] = [:]
+        /// Late events counted in this pass, per model: they arrived after their window had become final.
+        var lateEvents: [String: Int] = [:]
     }
 
     /// The models' versions, asked once for the runner's life: its models are fixed.
@@ -86,9 +92,9 @@ struct RollupRunner {
                     create temporary table rollup_carried on commit drop as select model, minute from rollup_pending
                     """)
             result.minutesClaimed = try db.query("select count(distinct minute) from rollup_claimed").scalar(Int.self)
-            let addable =
-                try result.minutesClaimed > 0 && models.contains { !$0.header.additive.isEmpty }
-                && NewEvents.prepare(db) > 0
+            // The claimed batches' rows: what additive models add, and where late events are found.
+            let addableMinutes = result.minutesClaimed > 0 ? try NewEvents.prepare(db) : 0
+            let addable = addableMinutes > 0 && models.contains { !$0.header.additive.isEmpty }
             let names = PostgresArray.text(models.map(\.name))
             // Every model's pending minutes; a model whose file is gone loses its own (a broken one keeps them).
             try db.query(
@@ -101,10 +107,12 @@ struct RollupRunner {
             try db.query(
                 "delete from rollup_pending where not (model = any($1::text[]))",
                 [PostgresArray.text(Array(modelSet.names))])
-            let recorded = try db.query("select name, version from rollup_models")
+            let recorded = try db.query("select name, version, watermark::text from rollup_models")
+            var watermarks: [String: String] = [:]
             for row in 0..<recorded.rowCount {
-                recordedVersions[try recorded.value(String.self, row: row, column: 0)] = try recorded.value(
-                    String.self, row: row, column: 1)
+                let name = try recorded.value(String.self, row: row, column: 0)
+                recordedVersions[name] = try recorded.value(String.self, row: row, column: 1)
+                watermarks[name] = try recorded.optionalValue(String.self, row: row, column: 2)
             }
             recompute = RollupModel.toRebuild(models, versions: versions, recorded: recordedVersions, full: full)
             result.failures = modelSet.broken
@@ -133,6 +141,9 @@ struct RollupRunner {
                     result.failures.append(ModelFailure(model: model.name, message: Self.reason(error, in: model)))
                 }
             }
+            try applyFinality(
+                to: models.filter { !failed.contains($0.name) && !recompute.contains($0.name) },
+                previous: watermarks, newRows: result.minutesClaimed > 0, &result, db)
             try db.query(
                 """
                 insert into rollup_runs (started_at, minutes_claimed, rows_upserted, window_size, sql_checksums, load_batches)
@@ -154,6 +165,16 @@ struct RollupRunner {
             ).run(db)
             result.recomputed = aside.switched
             result.failures += aside.failures
+            // A rebuilt model's windows become final as the others'; its late events are counted from the
+            // next pass on.
+            if !aside.switched.isEmpty {
+                try db.withTransaction { db in
+                    try Self.lock(db)
+                    try applyFinality(
+                        to: models.filter { aside.switched.contains($0.name) }, previous: [:], newRows: false,
+                        &result, db)
+                }
+            }
             for (model, rows) in aside.rows {
                 result.rowsByModel[model, default: 0] += rows
                 result.rowsUpserted += rows
@@ -170,6 +191,7 @@ struct RollupRunner {
                 "minutes": "\(result.minutesClaimed)", "rows_upserted": "\(result.rowsUpserted)",
                 "recomputed": "\(result.recomputed)", "failed": "\(result.failures.map(\.model))",
                 "added_minutes": "\(result.addedMinutes.values.reduce(0, +))",
+                "late_events": "\(result.lateEvents.values.reduce(0, +))",
                 LogKey.durationMilliseconds: "\(result.milliseconds)",
             ])
         return result
@@ -209,6 +231,31 @@ struct RollupRunner {
         }
         try Self.record(model, version: version, rows: written, db)
         return (written, added)
+    }
+
+    /// The finality step of `models` (each in a savepoint: a failure is the model's, as in the pass), after
+    /// they ran in the caller's transaction.
+    private func applyFinality(
+        to models: [RollupModel], previous: [String: String], newRows: Bool, _ result: inout PassResult,
+        _ db: PostgresConnection
+    ) throws {
+        let finality = Finality(defaultLatenessSeconds: allowedLatenessSeconds)
+        let clock = try Finality.Clock.read(db)
+        for model in models where try Finality.applies(to: model, db) {
+            try db.execute(script: "savepoint rollup_finality")
+            do {
+                let outcome = try finality.apply(
+                    model, previous: previous[model.name], clock: clock, newRows: newRows, db)
+                try db.execute(script: "release savepoint rollup_finality")
+                result.watermarks[model.name] = outcome.watermark
+                if outcome.lateEvents > 0 { result.lateEvents[model.name] = outcome.lateEvents }
+            } catch let error as PostgresError where error.isOutage {
+                throw error
+            } catch {
+                try db.execute(script: "rollback to savepoint rollup_finality")
+                result.failures.append(ModelFailure(model: model.name, message: Self.reason(error, in: model)))
+            }
+        }
     }
 
     /// Takes the rollup's advisory lock for the caller's transaction, so that passes, rebuilds, backfills

@@ -17,6 +17,8 @@ struct RollupService {
     let sqlDirectory: String
     /// Recompute every window of every model on the first pass (`--full`).
     var full = false
+    /// When windows become final, for models whose header sets no lateness (`--allowed-lateness`).
+    var allowedLatenessSeconds = 300
     let databaseSettings: String
     /// Time between the starts of two passes (a pass that takes longer is followed at once); nil runs one
     /// pass. Start to start, not end to start: a window's update then waits at most one interval for its
@@ -37,6 +39,7 @@ struct RollupService {
                     runner = RollupRunner(models: models, logger: logger)
                 }
                 runner!.full = full
+                runner!.allowedLatenessSeconds = allowedLatenessSeconds
                 let result = try runner!.runPass(db)
                 full = false
                 if intervalMilliseconds == nil {

@@ -29,11 +29,33 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Recompute every window of every model that has raw rows (changed models need no flag).")
     var full = false
 
+    @Option(
+        help: """
+            How long after the latest event time loaded a window becomes final, for models whose header sets \
+            no lateness, e.g. 5m. Env: ALLOWED_LATENESS. Default: 5m.
+            """)
+    var allowedLateness: DurationArgument?
+
+    /// The effective allowed lateness: the flag, else ALLOWED_LATENESS, else 5 minutes.
+    var latenessSeconds: Int {
+        get throws {
+            if let allowedLateness { return Int(allowedLateness.milliseconds / 1_000) }
+            guard let raw = Environment.value("ALLOWED_LATENESS") else { return 300 }
+            guard let value = DurationArgument(argument: raw) else {
+                throw ValidationError(
+                    "ALLOWED_LATENESS: expected a duration such as 5m or 90s, got \(raw.debugDescription)")
+            }
+            return Int(value.milliseconds / 1_000)
+        }
+    }
+
+    func validate() throws { _ = try latenessSeconds }
+
     func run() async throws {
         let logger = log.bootstrap(label: "rollup")
         let service = RollupService(
-            sqlDirectory: paths.sql, full: full, databaseSettings: database.settings,
-            intervalMilliseconds: every?.milliseconds, logger: logger)
+            sqlDirectory: paths.sql, full: full, allowedLatenessSeconds: try latenessSeconds,
+            databaseSettings: database.settings, intervalMilliseconds: every?.milliseconds, logger: logger)
         await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
     }
 }

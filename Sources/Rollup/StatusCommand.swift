@@ -7,11 +7,14 @@ import ProcessSupport
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show each model: version, last run, rows written, windows pending, whether a recompute is due.",
+        abstract:
+            "Show each model: version, last run, rows written, windows pending, whether a recompute is due, finality and late events.",
         discussion: """
             Reads the models in sql/ and the database in a read-only transaction; changes nothing. State: \
             current (the rows come from this version), new or changed (the next pass recomputes the whole \
-            history), source changed (derived from one of those), broken (cannot run; why is shown).
+            history), source changed (derived from one of those), broken (cannot run; why is shown). \
+            Windows ending at or before a model's watermark are final; late events arrived after their \
+            window had become final (and corrected it).
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -41,13 +44,17 @@ struct StatusCommand: AsyncParsableCommand {
 
     /// The statuses as an aligned text table.
     static func table(_ statuses: [ModelStatus]) -> String {
-        let header = ["model", "window", "version", "state", "last run (UTC)", "rows", "pending windows"]
+        let header = [
+            "model", "window", "version", "state", "last run (UTC)", "rows", "pending windows", "watermark (UTC)",
+            "late events (windows)",
+        ]
         var rows = [header]
         for s in statuses {
             rows.append([
                 s.name, s.windowMinutes.map { "\($0) min" } ?? "-", s.version.map { String($0.prefix(12)) } ?? "-",
                 s.state.rawValue, s.lastRunAt ?? "never", s.lastRowsWritten.map(String.init) ?? "-",
-                "\(s.pendingWindows) (\(s.pendingMinutes) minutes)",
+                "\(s.pendingWindows) (\(s.pendingMinutes) minutes)", s.watermark ?? "-",
+                "\(s.lateEvents) (\(s.windowsCorrectedAfterFinal))",
             ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max() ?? 0 }

@@ -2,7 +2,8 @@ import PostgresClient
 import PurchaseEvents
 
 /// The demo's view of the result: what the original dashboard showed (amount by country for the latest
-/// complete windows) and the check that the summary equals a recompute from the raw rows, to the cent.
+/// complete windows: the newest final ones, see `Finality`) and the check that the summary equals a
+/// recompute from the raw rows, to the cent.
 struct SummaryReport {
     let db: PostgresConnection
 
@@ -12,7 +13,7 @@ struct SummaryReport {
             """
             with latest as (
                 select distinct window_start from purchase_summary
-                where window_end <= now()
+                where is_final
                 order by window_start desc
                 limit $1
             ),
@@ -31,7 +32,7 @@ struct SummaryReport {
         let rows = try (0..<result.rowCount).map { row in
             try (0..<6).map { try result.value(String.self, row: row, column: $0) }
         }
-        Swift.print("Purchase amount by country, latest \(windows) complete windows (UTC):")
+        Swift.print("Purchase amount by country, latest \(windows) final windows (UTC):")
         Swift.print(
             pad("window", 24) + pad("country", 9) + pad("purchases", 11, right: true) + pad("items", 9, right: true)
                 + pad("amount", 16, right: true))
@@ -43,7 +44,7 @@ struct SummaryReport {
                     + pad(row[4], 9, right: true) + pad(row[5], 16, right: true))
             lastWindow = window
         }
-        if rows.isEmpty { Swift.print("(no complete windows yet)") }
+        if rows.isEmpty { Swift.print("(no final windows yet: a window is final once the watermark passes its end)") }
 
         let checked = try db.query(
             """
@@ -58,14 +59,17 @@ struct SummaryReport {
             )
             select s.purchases, s.items, s.amount::text, r.purchases, r.items, r.amount::text,
                    (select count(*) from staging_purchases), (select count(*) from dead_letters),
-                   (select count(*) from ingest_ledger)
+                   (select count(*) from ingest_ledger),
+                   (select coalesce(sum(late_events), 0) from rollup_late_events where model = 'purchase_summary'),
+                   (select count(*) from rollup_late_events where model = 'purchase_summary')
             from summary s, recomputed r
             """
         )
-        let check: [String] = try (0..<9).map { try checked.value(String.self, row: 0, column: $0) }
+        let check: [String] = try (0..<11).map { try checked.value(String.self, row: 0, column: $0) }
         let summaryMatches = check[0..<3] == check[3..<6]
         Swift.print("")
         Swift.print("raw rows \(check[6]), dead letters \(check[7]), unrolled ledger minutes \(check[8])")
+        Swift.print("late events (arrived after their window was final): \(check[9]), in \(check[10]) windows")
         Swift.print("purchase_summary: \(check[0]) purchases, \(check[1]) items, amount \(check[2])")
         Swift.print(
             "recomputed from purchase_events (each event once): \(check[3]) purchases, \(check[4]) items, amount \(check[5])"

@@ -1,0 +1,141 @@
+import PostgresClient
+
+/// Windows becoming final at each model's watermark, and the late events that still correct them afterwards.
+///
+/// A model's watermark is the latest event time loaded minus its allowed lateness; once no batch has been
+/// loaded for longer than the allowed lateness, it is the wall clock minus the allowed lateness instead, so
+/// the last window of a quiet shop closes too. It never moves back. A window whose end is at or before the
+/// watermark is final, and its rows say so (`is_final`). An event that arrives after its window became
+/// final still corrects it, since every pass brings touched windows up to date from the raw rows; it is also
+/// counted, per model and window, with how late it was (`rollup_late_events`), and the window's rows say
+/// they were corrected after finality (`corrected_after_final`).
+///
+/// A model's table has these two columns when a migration gave it them (the shipped ones have); a model
+/// whose table lacks them gets no finality, and nothing else changes for it.
+struct Finality {
+    /// The columns the rollup owns in a summary table: models never write them, and rebuilding or adding to
+    /// a model leaves them as they were.
+    static let ownedColumns: Set<String> = ["is_final", "corrected_after_final"]
+
+    /// The allowed lateness, in seconds, of a model whose header sets none.
+    let defaultLatenessSeconds: Int
+
+    /// What one model's finality step did in a pass.
+    struct Outcome: Sendable, Equatable {
+        var watermark: String
+        /// Late events counted in this pass (each event once).
+        var lateEvents: Int
+        /// Windows that became final in this pass (rows marked).
+        var finalized: Int
+    }
+
+    /// The latest event time loaded and when the last batch was loaded, read once per pass (in its snapshot).
+    struct Clock {
+        let latestEvent: String?
+        let lastLoad: String?
+
+        static func read(_ db: PostgresConnection) throws -> Clock {
+            let result = try db.query(
+                """
+                select (select max(created_at) from staging_purchases)::text,
+                       (select committed_at from load_batches order by id desc limit 1)::text
+                """)
+            return Clock(
+                latestEvent: try result.optionalValue(String.self, row: 0, column: 0),
+                lastLoad: try result.optionalValue(String.self, row: 0, column: 1))
+        }
+    }
+
+    func latenessSeconds(of model: RollupModel) -> Int {
+        model.header.latenessMinutes.map { $0 * 60 } ?? defaultLatenessSeconds
+    }
+
+    /// Whether the model's table has the columns finality writes.
+    static func applies(to model: RollupModel, _ db: PostgresConnection) throws -> Bool {
+        try db.query(
+            """
+            select count(*) = 2 from pg_attribute
+            where attrelid = to_regclass($1) and attname in ('is_final', 'corrected_after_final') and not attisdropped
+            """, [RangeRecompute.quoted(model.header.table)]
+        ).scalar(Bool.self)
+    }
+
+    /// Counts the pass's late events for the model (new rows, in `rollup_new_rows`, whose window had become
+    /// final by the watermark of the model's previous pass), marks their windows corrected, moves the
+    /// watermark and marks the windows that became final. Runs after the model's pass, in its transaction.
+    func apply(
+        _ model: RollupModel, previous: String?, clock: Clock, newRows: Bool, _ db: PostgresConnection
+    ) throws -> Outcome {
+        let table = RangeRecompute.quoted(model.header.table)
+        let lateness = "\(latenessSeconds(of: model)) seconds"
+        var late = 0
+        if let previous, newRows {
+            // Each event once: a row with a copy that sorts before it (loaded earlier, or in this pass) is
+            // not a late event of its own.
+            late = try db.query(
+                """
+                with late as (
+                    select purchase_window_start(n.created_at, $2::interval) as window_start,
+                           n.loaded_at - n.created_at as lateness, n.loaded_at
+                    from rollup_new_rows as n
+                    where purchase_window_start(n.created_at, $2::interval) + $2::interval <= $3::timestamptz
+                      and not exists (
+                          select 1 from staging_purchases as s
+                          where s.created_at = n.created_at and s.purchase_id = n.purchase_id
+                            and (s.kafka_topic, s.kafka_partition, s.kafka_offset)
+                                < (n.kafka_topic, n.kafka_partition, n.kafka_offset)
+                      )
+                ),
+                counted as (
+                    insert into rollup_late_events as r (
+                        model, window_start, late_events, within_1m, within_5m, within_15m, within_1h, within_1d,
+                        over_1d, max_lateness, last_arrived_at
+                    )
+                    select $1, window_start, count(*),
+                           count(*) filter (where lateness <= interval '1 minute'),
+                           count(*) filter (where lateness > interval '1 minute' and lateness <= interval '5 minutes'),
+                           count(*) filter (where lateness > interval '5 minutes' and lateness <= interval '15 minutes'),
+                           count(*) filter (where lateness > interval '15 minutes' and lateness <= interval '1 hour'),
+                           count(*) filter (where lateness > interval '1 hour' and lateness <= interval '1 day'),
+                           count(*) filter (where lateness > interval '1 day'),
+                           max(lateness), max(loaded_at)
+                    from late
+                    group by window_start
+                    on conflict (model, window_start) do update set
+                        late_events = r.late_events + excluded.late_events,
+                        within_1m = r.within_1m + excluded.within_1m, within_5m = r.within_5m + excluded.within_5m,
+                        within_15m = r.within_15m + excluded.within_15m,
+                        within_1h = r.within_1h + excluded.within_1h,
+                        within_1d = r.within_1d + excluded.within_1d, over_1d = r.over_1d + excluded.over_1d,
+                        max_lateness = greatest(r.max_lateness, excluded.max_lateness),
+                        last_arrived_at = greatest(r.last_arrived_at, excluded.last_arrived_at)
+                    returning r.window_start
+                ),
+                corrected as (
+                    update \(table) set corrected_after_final = true
+                    where not corrected_after_final and window_start in (select window_start from counted)
+                )
+                select count(*) from late
+                """, [model.name, model.header.windowInterval, previous]
+            ).scalar(Int.self)
+        }
+        let watermark = try db.query(
+            """
+            select greatest(
+                $1::timestamptz,
+                $2::timestamptz - $4::interval,
+                case when $3::timestamptz is null or now() - $3::timestamptz > $4::interval then now() - $4::interval end
+            )::text
+            """, [previous, clock.latestEvent, clock.lastLoad, lateness]
+        ).optionalValue(String.self, row: 0, column: 0)
+        guard let watermark else { return Outcome(watermark: "", lateEvents: late, finalized: 0) }
+        let finalized = try db.query(
+            """
+            update \(table) set is_final = true
+            where not is_final and window_start + $1::interval <= $2::timestamptz
+            """, [model.header.windowInterval, watermark]
+        ).affectedRows
+        try db.query("update rollup_models set watermark = $2 where name = $1", [model.name, watermark])
+        return Outcome(watermark: watermark, lateEvents: late, finalized: finalized)
+    }
+}
