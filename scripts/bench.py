@@ -15,12 +15,15 @@ medians over --reps repetitions and the ratios; never asserts a time.
   version    a changed model on the largest --history: `rollup run` rebuilds it and its derived models aside
              and switches, against the three bare statements computing the same tables in place; and the
              loader on an N-event backlog during that rebuild, against the same load alone
+  lifecycle  the loader on an N-event backlog while `rollup maintain` drains a 20-day backfill (2 M rows) out
+             of the default partition, and while raw retention drops 10 of those days, against the same
+             load alone
   freshness  at a steady --freshness-rate events/s (default 5,000) with `rollup run --every 5s` and every
              shipped model, p50/p99 from an event's production to the pass that rolled it up
              (rollup_runs.load_batches), over --freshness-seconds (default 60)
 
 Settings: --events N (default 1,000,000), --reps R (default 3),
---only loader,generator,memory,freshness,rollup,version.
+--only loader,generator,memory,freshness,rollup,version,lifecycle.
 """
 import argparse
 import os
@@ -29,6 +32,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import harness  # run, psql, database_url ...: shared with scripts/faults.py
@@ -384,6 +388,71 @@ def bench_version_change(env, events, history, rows_out):
                      f"({events / alone:,.0f} rows/s, same backlog, same run)"))
 
 
+def bench_lifecycle(env, events, rows_out):
+    """The loader on an N-event backlog of today's events while the rollup's maintenance drains a month's
+    backfill out of the default partition into daily partitions, and while raw retention drops the oldest of
+    them; against the same load alone, in the same run."""
+    print(f"== partition lifecycle: the loader on {events:,} events while maintenance drains and drops", file=sys.stderr)
+    env = services_env(restart_broker=True)
+    run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "13", "--log-level", "error"],
+        env=env)
+    db = "bench_lifecycle"
+    fresh_database(env, db)
+    # 20 days of a backfill, 100,000 events a day, 40 to 21 days ago: no partitions there, so the default
+    # partition holds them all.
+    backfill_days = 20
+    synthesize(env, db, backfill_days * 100_000, f"{psql(env, db, '-c', 'select current_date - 40')} 00:00+00",
+               f"{backfill_days} days", "old")
+    in_default = int(psql(env, db, "-c", "select count(*) from staging_purchases_default"))
+    psql(env, db, "-c", "vacuum analyze staging_purchases")
+    url = database_url(env, db)
+    alone, loaded = timed_load(env, db)
+    if loaded != events:
+        sys.exit(f"bench: the loader loaded {loaded} of {events} events")
+    forget_load(env, db)
+
+    def maintain_until(condition, *flags):
+        """`rollup maintain` steps (each drains up to 7 days) until `condition` holds; returns the seconds."""
+        start = time.perf_counter()
+        for _ in range(20):
+            run([f"{BIN}/rollup", "maintain", "--log-level", "error", "--database-url", url,
+                 "--partition-horizon", "60", *flags], env=env)
+            if condition():
+                return time.perf_counter() - start
+        sys.exit("bench: maintenance did not finish in 20 steps")
+
+    def loader_during(condition, *flags):
+        result = {}
+        worker = threading.Thread(target=lambda: result.update(seconds=maintain_until(condition, *flags)))
+        worker.start()
+        time.sleep(0.5)
+        seconds, got = timed_load(env, db)
+        worker.join()
+        if got != events:
+            sys.exit(f"bench: the loader loaded {got} of {events} events during maintenance")
+        return seconds, result["seconds"]
+
+    drained = lambda: psql(env, db, "-c", "select count(*) from staging_purchases_default") == "0"
+    during_drain, drain_seconds = loader_during(drained)
+    rows_after = int(psql(env, db, "-c", "select count(*) from staging_purchases where load_batch_id = 0"))
+    if rows_after != in_default:
+        sys.exit(f"bench: {in_default} backfilled rows before draining, {rows_after} after")
+    forget_load(env, db)
+    run([f"{BIN}/rollup", "run", "--log-level", "error", "--database-url", url], env=env)  # every model covers them
+
+    # Retention of 30 days drops the 10 oldest backfilled days.
+    oldest = lambda: psql(env, db, "-c", "select count(*) from staging_purchases where created_at < current_date - 30") == "0"
+    during_retention, retention_seconds = loader_during(oldest, "--raw-retention", "30")
+    print(f"   loader alone {alone:.2f} s; during the drain of {in_default:,} rows ({drain_seconds:.1f} s) "
+          f"{during_drain:.2f} s; during retention ({retention_seconds:.1f} s) {during_retention:.2f} s", file=sys.stderr)
+    rows_out.append(("loader while the default partition drains (rows/s)", events / during_drain, alone / during_drain,
+                     f"{events:,}-event backlog; maintenance moved {in_default:,} rows of {backfill_days} days into "
+                     f"daily partitions in {drain_seconds:.1f} s meanwhile; ratio = this / the loader alone "
+                     f"({events / alone:,.0f} rows/s, same run)"))
+    rows_out.append(("loader while raw retention drops (rows/s)", events / during_retention, alone / during_retention,
+                     f"10 daily partitions dropped in {retention_seconds:.1f} s; ratio = this / the loader alone"))
+
+
 def bench_memory(env, backlogs, rows_out):
     """The loader's peak RSS with backlogs of different sizes, on one topic layout sized for the largest.
 
@@ -457,7 +526,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--only", default="loader,generator,rollup,version,memory,freshness")
+    parser.add_argument("--only", default="loader,generator,rollup,version,lifecycle,memory,freshness")
     parser.add_argument("--freshness-seconds", type=int, default=60)
     parser.add_argument("--freshness-rate", type=int, default=5_000,
                         help="events/s the generator sends during the freshness measurement (default 5000)")
@@ -484,6 +553,8 @@ def main():
         bench_rollup(env, options.events, options.reps, [int(h) for h in options.history.split(",")], rows)
     if "version" in parts:
         bench_version_change(env, options.events, int(options.history.split(",")[-1]), rows)
+    if "lifecycle" in parts:
+        bench_lifecycle(env, options.events, rows)
 
     print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")

@@ -139,8 +139,13 @@ struct AsideBuild {
         let updated = columns.filter { !keys.contains($0) }
         let q = RangeRecompute.quoted
         let sameKey = keys.map { "r.\(q($0)) = n.\(q($0))" }.joined(separator: " and ")
+        // Rows older than the raw history that retention kept have nothing to be rebuilt from: they stay.
         var changed = try db.query(
-            "delete from \(real) as r where not exists (select 1 from \(aside) as n where \(sameKey))"
+            """
+            delete from \(real) as r
+            where not exists (select 1 from \(aside) as n where \(sameKey))
+              and r.window_start >= coalesce((select kept_from from staging_retention), '-infinity')
+            """
         ).affectedRows
         let list = columns.map(q).joined(separator: ", ")
         let onConflict =

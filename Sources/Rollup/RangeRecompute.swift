@@ -51,7 +51,8 @@ struct RangeRecompute {
     /// `"name"` quoted as an identifier (the table and key names come from the analyst's header).
     static func quoted(_ identifier: String) -> String { "\"" + identifier.replacing("\"", with: "\"\"") + "\"" }
 
-    /// Fills `rollup_touched` with the model's minutes in the range: raw rows' minutes and its table's windows.
+    /// Fills `rollup_touched` with the model's minutes in the range: raw rows' minutes and its table's windows
+    /// (those from where raw retention kept the history on: older ones have no raw rows to recompute from).
     func touch(_ model: RollupModel, _ db: PostgresConnection) throws -> Int {
         try db.execute(script: "delete from rollup_touched")
         var touched = try db.query(
@@ -67,6 +68,7 @@ struct RangeRecompute {
             insert into rollup_touched
             select distinct window_start from \(Self.quoted(model.header.table))
             where window_start + $3::interval > $1::timestamptz and window_start < $2::timestamptz
+              and window_start >= coalesce((select kept_from from staging_retention), '-infinity')
             on conflict do nothing
             """, [from, to, model.header.windowInterval]
         ).affectedRows

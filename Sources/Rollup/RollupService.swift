@@ -19,6 +19,8 @@ struct RollupService {
     var full = false
     /// When windows become final, for models whose header sets no lateness (`--allowed-lateness`).
     var allowedLatenessSeconds = 300
+    /// The partition lifecycle, run before the first pass and then at most once a minute.
+    var maintenance = PartitionMaintenance.Settings()
     let databaseSettings: String
     /// Time between the starts of two passes (a pass that takes longer is followed at once); nil runs one
     /// pass. Start to start, not end to start: a window's update then waits at most one interval for its
@@ -30,6 +32,7 @@ struct RollupService {
         var db = try connect()
         var runner: RollupRunner?
         var full = self.full
+        var lastMaintenance: UInt64?
         while !stop.isStopped {
             let started = MonotonicClock.nowMilliseconds()
             do {
@@ -37,6 +40,10 @@ struct RollupService {
                 let models = try RollupModel.load(from: sqlDirectory)
                 if runner == nil || runner!.modelSet.fingerprint != models.fingerprint {
                     runner = RollupRunner(models: models, logger: logger)
+                }
+                if lastMaintenance.map({ MonotonicClock.nowMilliseconds() - $0 >= 60_000 }) ?? true {
+                    lastMaintenance = MonotonicClock.nowMilliseconds()
+                    maintain(models, db)
                 }
                 runner!.full = full
                 runner!.allowedLatenessSeconds = allowedLatenessSeconds
@@ -59,6 +66,16 @@ struct RollupService {
             }
             let elapsed = MonotonicClock.nowMilliseconds() - started
             if elapsed < intervalMilliseconds! { stop.wait(milliseconds: intervalMilliseconds! - elapsed) }
+        }
+    }
+
+    /// One maintenance step. Its failure is logged and does not stop the passes (an outage aside, which the
+    /// pass then meets and waits out).
+    private func maintain(_ models: ModelSet, _ db: PostgresConnection) {
+        do {
+            _ = try PartitionMaintenance(settings: maintenance, models: models, logger: logger).run(db)
+        } catch {
+            logger.error("partition maintenance failed", metadata: [LogKey.error: "\(error)"])
         }
     }
 

@@ -13,12 +13,14 @@ struct RunCommand: AsyncParsableCommand {
             whitespace), is recomputed over all the history, with the models derived from it. A failing \
             model is reported (file, line:column, Postgres' message) and left as it was; the others run, \
             and a single pass then exits 1. An advisory lock keeps two rollups from overlapping; running a \
-            pass twice changes nothing.
+            pass twice changes nothing. Before the first pass, and then at most once a minute, a maintenance \
+            step looks after the staging partitions (see `rollup maintain`).
             """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var paths: PathOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup(title: "Partition lifecycle") var maintenance: MaintenanceOptions
 
     @Option(
         help:
@@ -55,7 +57,8 @@ struct RunCommand: AsyncParsableCommand {
         let logger = log.bootstrap(label: "rollup")
         let service = RollupService(
             sqlDirectory: paths.sql, full: full, allowedLatenessSeconds: try latenessSeconds,
-            databaseSettings: database.settings, intervalMilliseconds: every?.milliseconds, logger: logger)
+            maintenance: try maintenance.settings(), databaseSettings: database.settings,
+            intervalMilliseconds: every?.milliseconds, logger: logger)
         await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
     }
 }

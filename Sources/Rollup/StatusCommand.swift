@@ -20,23 +20,34 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var paths: PathOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup(title: "Partition lifecycle (what retention would do)") var maintenance: MaintenanceOptions
 
-    @Flag(help: "One JSON array of objects, one per model.")
+    @Flag(help: "One JSON object: `models` (one object per model) and `partitions` (partition health).")
     var json = false
+
+    /// What `--json` prints.
+    struct Report: Codable {
+        var models: [ModelStatus]
+        var partitions: PartitionHealth
+    }
 
     func run() async throws {
         _ = log.bootstrap(label: "rollup")
         do {
-            let statuses = try ReadOnlyModels(sqlDirectory: paths.sql, databaseSettings: database.settings).read {
-                set, db in try ModelStatus.read(set, db)
+            let settings = try maintenance.settings()
+            let report = try ReadOnlyModels(sqlDirectory: paths.sql, databaseSettings: database.settings).read {
+                set, db in
+                Report(models: try ModelStatus.read(set, db), partitions: try PartitionHealth.read(settings, set, db))
             }
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(statuses), as: UTF8.self))
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 return
             }
-            print(Self.table(statuses))
+            print(Self.table(report.models))
+            print("")
+            print(report.partitions.text)
         } catch {
             ExitMessage.fail("rollup status", error)
         }
