@@ -388,69 +388,88 @@ def bench_version_change(env, events, history, rows_out):
                      f"({events / alone:,.0f} rows/s, same backlog, same run)"))
 
 
-def bench_lifecycle(env, events, rows_out):
-    """The loader on an N-event backlog of today's events while the rollup's maintenance drains a month's
-    backfill out of the default partition into daily partitions, and while raw retention drops the oldest of
-    them; against the same load alone, in the same run."""
+def bench_lifecycle(env, events, reps, rows_out):
+    """The loader on an N-event backlog of today's events while the rollup's maintenance drains a 20-day
+    backfill out of the default partition into daily partitions, and while raw retention drops the oldest 10
+    of those days; each against the same load alone just before it, medians over `reps` rounds."""
     print(f"== partition lifecycle: the loader on {events:,} events while maintenance drains and drops", file=sys.stderr)
     env = services_env(restart_broker=True)
     run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "13", "--log-level", "error"],
         env=env)
     db = "bench_lifecycle"
     fresh_database(env, db)
-    # 20 days of a backfill, 100,000 events a day, 40 to 21 days ago: no partitions there, so the default
-    # partition holds them all.
-    backfill_days = 20
-    synthesize(env, db, backfill_days * 100_000, f"{psql(env, db, '-c', 'select current_date - 40')} 00:00+00",
-               f"{backfill_days} days", "old")
-    in_default = int(psql(env, db, "-c", "select count(*) from staging_purchases_default"))
-    psql(env, db, "-c", "vacuum analyze staging_purchases")
     url = database_url(env, db)
-    alone, loaded = timed_load(env, db)
-    if loaded != events:
-        sys.exit(f"bench: the loader loaded {loaded} of {events} events")
-    forget_load(env, db)
+    backfill_days = 20
 
     def maintain_until(condition, *flags):
-        """`rollup maintain` steps (each drains up to 7 days) until `condition` holds; returns the seconds."""
-        start = time.perf_counter()
+        """`rollup maintain` steps (each drains up to 7 days) until `condition` holds; returns the seconds and
+        the steps given up on a lock."""
+        start, gave_up = time.perf_counter(), 0
         for _ in range(20):
-            run([f"{BIN}/rollup", "maintain", "--log-level", "error", "--database-url", url,
-                 "--partition-horizon", "60", *flags], env=env)
+            out = run([f"{BIN}/rollup", "maintain", "--log-level", "error", "--database-url", url,
+                       "--partition-horizon", "60", *flags], env=env).stdout
+            gave_up += sum(int(n) for n in re.findall(r"given up on a lock.*: (\d+)", out))
             if condition():
-                return time.perf_counter() - start
+                return time.perf_counter() - start, gave_up
         sys.exit("bench: maintenance did not finish in 20 steps")
 
-    def loader_during(condition, *flags):
+    def loader_during(condition, delay, *flags):
+        """The timed load in a thread, and `delay` seconds into it, maintenance until `condition` holds."""
         result = {}
-        worker = threading.Thread(target=lambda: result.update(seconds=maintain_until(condition, *flags)))
+        worker = threading.Thread(target=lambda: result.update(load=timed_load(env, db)))
         worker.start()
-        time.sleep(0.5)
-        seconds, got = timed_load(env, db)
+        time.sleep(delay)
+        maintenance = maintain_until(condition, *flags)
         worker.join()
+        seconds, got = result["load"]
         if got != events:
             sys.exit(f"bench: the loader loaded {got} of {events} events during maintenance")
-        return seconds, result["seconds"]
+        forget_load(env, db)
+        return seconds, maintenance
+
+    def alone():
+        seconds, got = timed_load(env, db)
+        if got != events:
+            sys.exit(f"bench: the loader loaded {got} of {events} events")
+        forget_load(env, db)
+        return seconds
 
     drained = lambda: psql(env, db, "-c", "select count(*) from staging_purchases_default") == "0"
-    during_drain, drain_seconds = loader_during(drained)
-    rows_after = int(psql(env, db, "-c", "select count(*) from staging_purchases where load_batch_id = 0"))
-    if rows_after != in_default:
-        sys.exit(f"bench: {in_default} backfilled rows before draining, {rows_after} after")
-    forget_load(env, db)
-    run([f"{BIN}/rollup", "run", "--log-level", "error", "--database-url", url], env=env)  # every model covers them
-
-    # Retention of 30 days drops the 10 oldest backfilled days.
-    oldest = lambda: psql(env, db, "-c", "select count(*) from staging_purchases where created_at < current_date - 30") == "0"
-    during_retention, retention_seconds = loader_during(oldest, "--raw-retention", "30")
-    print(f"   loader alone {alone:.2f} s; during the drain of {in_default:,} rows ({drain_seconds:.1f} s) "
-          f"{during_drain:.2f} s; during retention ({retention_seconds:.1f} s) {during_retention:.2f} s", file=sys.stderr)
-    rows_out.append(("loader while the default partition drains (rows/s)", events / during_drain, alone / during_drain,
-                     f"{events:,}-event backlog; maintenance moved {in_default:,} rows of {backfill_days} days into "
-                     f"daily partitions in {drain_seconds:.1f} s meanwhile; ratio = this / the loader alone "
-                     f"({events / alone:,.0f} rows/s, same run)"))
-    rows_out.append(("loader while raw retention drops (rows/s)", events / during_retention, alone / during_retention,
-                     f"10 daily partitions dropped in {retention_seconds:.1f} s; ratio = this / the loader alone"))
+    oldest = lambda: psql(env, db, "-c", "select count(*) from staging_purchases "
+                                         "where created_at < current_date - 30") == "0"
+    alone_drain, during_drain, alone_retention, during_retention = [], [], [], []
+    for rep in range(reps):
+        # 20 days of a backfill, 100,000 events a day, 40 to 21 days ago: no partitions there (the earlier
+        # round's are dropped first), so the default partition holds them all.
+        psql(env, db, "-c", "select drop_staging_partitions_before(current_date - 7)",
+             "-c", "truncate staging_retention")
+        synthesize(env, db, backfill_days * 100_000, f"{psql(env, db, '-c', 'select current_date - 40')} 00:00+00",
+                   f"{backfill_days} days", f"old{rep}")
+        in_default = int(psql(env, db, "-c", "select count(*) from staging_purchases_default"))
+        psql(env, db, "-c", "vacuum analyze staging_purchases")
+        alone_drain.append(alone())
+        seconds, (drain_seconds, drain_gave_up) = loader_during(drained, 0.5)
+        during_drain.append(seconds)
+        moved = int(psql(env, db, "-c", "select count(*) from staging_purchases where load_batch_id = 0"))
+        if moved != in_default:
+            sys.exit(f"bench: {in_default} backfilled rows before draining, {moved} after")
+        run([f"{BIN}/rollup", "run", "--log-level", "error", "--database-url", url], env=env)  # models cover them
+        alone_retention.append(alone())
+        seconds, (retention_seconds, retention_gave_up) = loader_during(oldest, 1.0, "--raw-retention", "30")
+        during_retention.append(seconds)
+        print(f"   round {rep + 1}: loader alone {alone_drain[-1]:.2f} s, during the drain of {in_default:,} rows "
+              f"({drain_seconds:.1f} s, {drain_gave_up} lock waits given up) {during_drain[-1]:.2f} s; alone "
+              f"{alone_retention[-1]:.2f} s, during retention ({retention_seconds:.1f} s, {retention_gave_up} given "
+              f"up) {during_retention[-1]:.2f} s", file=sys.stderr)
+    rows_out.append(("loader while the default partition drains (rows/s)", events / median(during_drain),
+                     median(alone_drain) / median(during_drain),
+                     f"{events:,}-event backlog; maintenance moving {backfill_days * 100_000:,} rows of "
+                     f"{backfill_days} days into daily partitions meanwhile; ratio = this / the loader alone "
+                     f"({events / median(alone_drain):,.0f} rows/s, just before)"))
+    rows_out.append(("loader while raw retention drops (rows/s)", events / median(during_retention),
+                     median(alone_retention) / median(during_retention),
+                     "10 daily partitions dropped 1 s into the load; ratio = this / the loader alone "
+                     f"({events / median(alone_retention):,.0f} rows/s, just before)"))
 
 
 def bench_memory(env, backlogs, rows_out):
@@ -554,7 +573,7 @@ def main():
     if "version" in parts:
         bench_version_change(env, options.events, int(options.history.split(",")[-1]), rows)
     if "lifecycle" in parts:
-        bench_lifecycle(env, options.events, rows)
+        bench_lifecycle(env, options.events, options.reps, rows)
 
     print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")
