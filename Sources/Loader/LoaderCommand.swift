@@ -52,9 +52,25 @@ struct LoaderCommand: AsyncParsableCommand {
         help: "When retention deleted messages before they were loaded: stop, or skip (record the gap and continue).")
     var onGap: LoaderConfiguration.GapPolicy = .stop
 
+    @Option(
+        help: "Days after today that always have a staging partition (checked hourly). Env: PARTITIONS_AHEAD. Default: 7."
+    )
+    var partitionsAhead: Int?
+
+    /// The flag, else `PARTITIONS_AHEAD` (checked in `validate`), else 7.
+    private var partitionsAheadDays: Int {
+        partitionsAhead ?? Environment.value("PARTITIONS_AHEAD").flatMap { Int($0) } ?? 7
+    }
+
     func validate() throws {
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard batchMs > 0 else { throw ValidationError("--batch-ms must be positive") }
+        if partitionsAhead == nil, let raw = Environment.value("PARTITIONS_AHEAD"), Int(raw) == nil {
+            throw ValidationError("PARTITIONS_AHEAD: expected a whole number of days, got \(raw.debugDescription)")
+        }
+        guard (1...36_500).contains(partitionsAheadDays) else {
+            throw ValidationError("--partitions-ahead (or PARTITIONS_AHEAD): \(partitionsAheadDays) is out of range (1-36500)")
+        }
         if partitions == nil, let raw = Environment.value("LOADER_PARTITIONS"),
             PartitionListArgument(argument: raw) == nil
         {
@@ -72,6 +88,7 @@ struct LoaderCommand: AsyncParsableCommand {
         configuration.batchMaxMilliseconds = batchMs
         configuration.untilCaughtUp = untilCaughtUp
         configuration.onGap = onGap
+        configuration.partitionsAheadDays = partitionsAheadDays
         let (kafkaConfiguration, settings) = (kafka.configuration, database.settings)
         let s = await BlockingService.runCommand("loader", logger: logger) { [configuration] stop in
             try PurchaseLoader(

@@ -26,6 +26,8 @@ struct LoaderConfiguration: Sendable {
     var onGap = GapPolicy.stop
     /// How often to create upcoming daily partitions. Default: 1 hour.
     var partitionMaintenanceMilliseconds = 3_600_000
+    /// Days after today that always have a partition, as the rollup's maintenance also ensures. Default: 7.
+    var partitionsAheadDays = 7
     var decoder = PurchaseDecoder()
 
     init(topic: String) { self.topic = topic }

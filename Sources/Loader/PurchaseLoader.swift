@@ -317,7 +317,8 @@ final class PurchaseLoader: KafkaRebalanceHandler {
 
     private func ensurePartitions() throws {
         let created = try db.query(
-            "select ensure_staging_partitions((now() at time zone 'UTC')::date - 1, (now() at time zone 'UTC')::date + 7)"
+            "select ensure_staging_partitions((now() at time zone 'UTC')::date - 1, (now() at time zone 'UTC')::date + $1::int)",
+            [String(configuration.partitionsAheadDays)]
         ).scalar(Int.self)
         if created > 0 {
             logger.info("created daily partitions of staging_purchases", metadata: ["created": "\(created)"])

@@ -52,19 +52,32 @@ struct Finality {
 
     /// Whether the model's table has the columns finality writes.
     static func applies(to model: RollupModel, _ db: PostgresConnection) throws -> Bool {
-        try db.query(
+        try !withColumns([model], db).isEmpty
+    }
+
+    /// The models whose tables have the columns finality writes, in one query.
+    static func withColumns(_ models: [RollupModel], _ db: PostgresConnection) throws -> Set<String> {
+        let result = try db.query(
             """
-            select count(*) = 2 from pg_attribute
-            where attrelid = to_regclass($1) and attname in ('is_final', 'corrected_after_final') and not attisdropped
-            """, [RangeRecompute.quoted(model.header.table)]
-        ).scalar(Bool.self)
+            select m.name from unnest($1::text[], $2::text[]) as m (name, table_name)
+            where (select count(*) from pg_attribute
+                   where attrelid = to_regclass(m.table_name) and not attisdropped
+                     and attname in ('is_final', 'corrected_after_final')) = 2
+            """,
+            [
+                PostgresArray.text(models.map(\.name)),
+                PostgresArray.text(models.map { RangeRecompute.quoted($0.header.table) }),
+            ])
+        return Set(try (0..<result.rowCount).map { try result.value(String.self, row: $0, column: 0) })
     }
 
     /// Counts the pass's late events for the model (new rows, in `rollup_new_rows`, whose window had become
     /// final by the watermark of the model's previous pass), marks their windows corrected, moves the
-    /// watermark and marks the windows that became final. Runs after the model's pass, in its transaction.
+    /// watermark and marks the windows that became final. Runs after the model's pass, in its transaction
+    /// (which, with a `previous` watermark, holds the pass's `rollup_claimed` and `rollup_carried`).
     func apply(
-        _ model: RollupModel, previous: String?, clock: Clock, newRows: Bool, _ db: PostgresConnection
+        _ model: RollupModel, previous: String?, clock: Clock, newRows: Bool, wholeTable: Bool = false,
+        _ db: PostgresConnection
     ) throws -> Outcome {
         let table = RangeRecompute.quoted(model.header.table)
         let lateness = "\(latenessSeconds(of: model)) seconds"
@@ -78,7 +91,9 @@ struct Finality {
                     select purchase_window_start(n.created_at, $2::interval) as window_start,
                            n.loaded_at - n.created_at as lateness, n.loaded_at
                     from rollup_new_rows as n
-                    where purchase_window_start(n.created_at, $2::interval) + $2::interval <= $3::timestamptz
+                    -- In a window that ended by the previous watermark; as a bound on created_at, so that its
+                    -- index finds the few late rows among a pass's new ones.
+                    where n.created_at < purchase_window_start($3::timestamptz, $2::interval)
                       and not exists (
                           select 1 from staging_purchases as s
                           where s.created_at = n.created_at and s.purchase_id = n.purchase_id
@@ -119,23 +134,56 @@ struct Finality {
                 """, [model.name, model.header.windowInterval, previous]
             ).scalar(Int.self)
         }
-        let watermark = try db.query(
+        // The new watermark, the windows it finalizes, and its record, in one statement. With a previous
+        // watermark, the windows to mark are found through the primary key: those that crossed the watermark
+        // since (they start after previous - window), and the older ones this pass wrote (late events' new
+        // rows), from the minutes it took; without one (the first pass), or after a rebuild, the whole table.
+        let candidates =
+            previous == nil || wholeTable
+            ? ""
+            : """
+            and (t.window_start > $2::timestamptz - $6::interval
+                 or t.window_start in (
+                     select purchase_window_start(minute, $6::interval) from rollup_claimed
+                     union
+                     select purchase_window_start(minute, $6::interval) from rollup_carried where model = $1
+                 ))
             """
-            select greatest(
-                $1::timestamptz,
-                $2::timestamptz - $4::interval,
-                case when $3::timestamptz is null or now() - $3::timestamptz > $4::interval then now() - $4::interval end
-            )::text
-            """, [previous, clock.latestEvent, clock.lastLoad, lateness]
-        ).optionalValue(String.self, row: 0, column: 0)
-        guard let watermark else { return Outcome(watermark: "", lateEvents: late, finalized: 0) }
-        let finalized = try db.query(
+        let moved = try db.query(
             """
-            update \(table) set is_final = true
-            where not is_final and window_start + $1::interval <= $2::timestamptz
-            """, [model.header.windowInterval, watermark]
-        ).affectedRows
-        try db.query("update rollup_models set watermark = $2 where name = $1", [model.name, watermark])
+            with mark as (
+                select greatest(
+                    $2::timestamptz,
+                    $3::timestamptz - $5::interval,
+                    case when $4::timestamptz is null or now() - $4::timestamptz > $5::interval
+                         then now() - $5::interval end
+                ) as watermark
+            ),
+            finalized as (
+                update \(table) as t set is_final = true from mark
+                where not t.is_final and t.window_start + $6::interval <= mark.watermark
+                \(candidates)
+                returning 1
+            ),
+            recorded as (
+                update rollup_models set watermark = (select watermark from mark) where name = $1
+            )
+            select watermark::text, (select count(*) from finalized) from mark
+            """,
+            [model.name, previous, clock.latestEvent, clock.lastLoad, lateness, model.header.windowInterval])
+        let watermark = try moved.value(String.self, row: 0, column: 0)
+        let finalized = try moved.value(Int.self, row: 0, column: 1)
         return Outcome(watermark: watermark, lateEvents: late, finalized: finalized)
+    }
+
+    /// Marks final the rows of the model's windows in `[from, to)` that ended by its recorded watermark: for
+    /// rows a backfill wrote, which no pass would look at again.
+    static func finalize(_ model: RollupModel, from: String, to: String, _ db: PostgresConnection) throws {
+        try db.query(
+            """
+            update \(RangeRecompute.quoted(model.header.table)) set is_final = true
+            where not is_final and window_start + $2::interval > $3::timestamptz and window_start < $4::timestamptz
+              and window_start + $2::interval <= (select watermark from rollup_models where name = $1)
+            """, [model.name, model.header.windowInterval, from, to])
     }
 }

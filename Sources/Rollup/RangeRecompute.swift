@@ -133,8 +133,12 @@ struct RangeRecompute {
             var rows = 0
             try db.withTransaction { db in
                 try RollupRunner.beginModelWork(db)
+                let final = try Finality.withColumns(models, db)
                 for model in models where try chunk.touch(model, db) > 0 {
                     rows += try runModel(model, db)
+                    if final.contains(model.name) {
+                        try Finality.finalize(model, from: chunk.from, to: chunk.to, db)
+                    }
                 }
             }
             written += rows

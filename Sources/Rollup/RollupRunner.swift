@@ -71,6 +71,7 @@ struct RollupRunner {
         var recompute = Set<String>()
         var failed = Set(modelSet.broken.map(\.model))
         var recordedVersions: [String: String] = [:]
+        var watermarks: [String: String] = [:]
         // Held for the session while the snapshot is taken: under `pg_advisory_xact_lock` alone, a repeatable
         // read snapshot would date from before the wait, and miss what the previous pass committed.
         try db.query("select pg_advisory_lock(hashtext($1))", [Self.lockKey])
@@ -108,7 +109,6 @@ struct RollupRunner {
                 "delete from rollup_pending where not (model = any($1::text[]))",
                 [PostgresArray.text(Array(modelSet.names))])
             let recorded = try db.query("select name, version, watermark::text from rollup_models")
-            var watermarks: [String: String] = [:]
             for row in 0..<recorded.rowCount {
                 let name = try recorded.value(String.self, row: row, column: 0)
                 recordedVersions[name] = try recorded.value(String.self, row: row, column: 1)
@@ -171,8 +171,8 @@ struct RollupRunner {
                 try db.withTransaction { db in
                     try Self.lock(db)
                     try applyFinality(
-                        to: models.filter { aside.switched.contains($0.name) }, previous: [:], newRows: false,
-                        &result, db)
+                        to: models.filter { aside.switched.contains($0.name) }, previous: watermarks, newRows: false,
+                        wholeTable: true, &result, db)
                 }
             }
             for (model, rows) in aside.rows {
@@ -236,16 +236,17 @@ struct RollupRunner {
     /// The finality step of `models` (each in a savepoint: a failure is the model's, as in the pass), after
     /// they ran in the caller's transaction.
     private func applyFinality(
-        to models: [RollupModel], previous: [String: String], newRows: Bool, _ result: inout PassResult,
-        _ db: PostgresConnection
+        to models: [RollupModel], previous: [String: String], newRows: Bool, wholeTable: Bool = false,
+        _ result: inout PassResult, _ db: PostgresConnection
     ) throws {
         let finality = Finality(defaultLatenessSeconds: allowedLatenessSeconds)
         let clock = try Finality.Clock.read(db)
-        for model in models where try Finality.applies(to: model, db) {
+        let applicable = try Finality.withColumns(models, db)
+        for model in models where applicable.contains(model.name) {
             try db.execute(script: "savepoint rollup_finality")
             do {
                 let outcome = try finality.apply(
-                    model, previous: previous[model.name], clock: clock, newRows: newRows, db)
+                    model, previous: previous[model.name], clock: clock, newRows: newRows, wholeTable: wholeTable, db)
                 try db.execute(script: "release savepoint rollup_finality")
                 result.watermarks[model.name] = outcome.watermark
                 if outcome.lateEvents > 0 { result.lateEvents[model.name] = outcome.lateEvents }

@@ -93,6 +93,16 @@ import Testing
         #expect(try finalWindows(db).count == 10)
         #expect(try finalWindows(db, "purchase_summary_hourly") == ["10:00"])
         #expect(try finalWindows(db, "purchase_summary_daily") == ["00:00"])
+
+        // A backfill's rows in final windows are final too (no pass would look at those windows again).
+        try db.connect().execute(script: "delete from purchase_summary where window_start = '2026-11-24T10:02:00Z'")
+        let summary = try RollupModel.load(from: TestEnvironment.sql).models.filter { $0.name == "purchase_summary" }
+        #expect(
+            try RangeRecompute(
+                models: summary, from: "2026-11-24T10:00:00Z", to: "2026-11-24T11:00:00Z",
+                logger: TestEnvironment.logger
+            ).backfill(try db.connect()) == 1)
+        #expect(try finalWindows(db).count == 10)
     }
 
     @Test func aLateEventCorrectsItsFinalWindowAndIsCountedWithItsLateness() throws {
