@@ -53,7 +53,8 @@ struct LoaderCommand: AsyncParsableCommand {
     var onGap: LoaderConfiguration.GapPolicy = .stop
 
     @Option(
-        help: "Days after today that always have a staging partition (checked hourly). Env: PARTITIONS_AHEAD. Default: 7."
+        help:
+            "Days after today that always have a staging partition (checked hourly). Env: PARTITIONS_AHEAD. Default: 7."
     )
     var partitionsAhead: Int?
 
@@ -69,7 +70,8 @@ struct LoaderCommand: AsyncParsableCommand {
             throw ValidationError("PARTITIONS_AHEAD: expected a whole number of days, got \(raw.debugDescription)")
         }
         guard (1...36_500).contains(partitionsAheadDays) else {
-            throw ValidationError("--partitions-ahead (or PARTITIONS_AHEAD): \(partitionsAheadDays) is out of range (1-36500)")
+            throw ValidationError(
+                "--partitions-ahead (or PARTITIONS_AHEAD): \(partitionsAheadDays) is out of range (1-36500)")
         }
         if partitions == nil, let raw = Environment.value("LOADER_PARTITIONS"),
             PartitionListArgument(argument: raw) == nil
