@@ -30,6 +30,8 @@ struct Finality {
     }
 
     /// The latest event time loaded and when the last batch was loaded, read once per pass (in its snapshot).
+    /// The latest event time counts no later than now: a writer with a bad clock (the loader refuses times
+    /// more than an hour ahead; others may not) cannot make every window final at once.
     struct Clock {
         let latestEvent: String?
         let lastLoad: String?
@@ -37,7 +39,7 @@ struct Finality {
         static func read(_ db: PostgresConnection) throws -> Clock {
             let result = try db.query(
                 """
-                select (select max(created_at) from staging_purchases)::text,
+                select least((select max(created_at) from staging_purchases), now())::text,
                        (select committed_at from load_batches order by id desc limit 1)::text
                 """)
             return Clock(
