@@ -11,7 +11,21 @@ scripts/services.sh reset-db
 "$bin/rollup" migrate --log-level warning
 "$bin/generator" --count "$events" --rate unlimited --backfill 20m --late-fraction 0.05 \
   --duplicate-fraction 0.02 --invalid-fraction 0.01 --summary-file .local/e2e-summary.json --log-level warning
-"$bin/loader" --until-caught-up --batch-size 5000 --log-level warning
+# JSON logs: every line one object, the start line with the settings, and never the secret given in them.
+"$bin/loader" --until-caught-up --batch-size 5000 --log-level info --log-format json \
+  -X sasl.password=e2eSecret42 2>.local/e2e-loader.log
+python3 - .local/e2e-loader.log <<'PY'
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+objects = [json.loads(line) for line in lines]  # raises on a line that is not one JSON object
+assert all(list(o)[:5] == ["time", "level", "component", "message", "metadata"] for o in objects), "field order"
+assert any(o["message"] == "loader starting" and "kafka.settings" in o["metadata"] for o in objects), "start line"
+assert not any("e2eSecret42" in line for line in lines), "a secret in the log"
+print(f"e2e: {len(objects)} JSON log lines parsed")
+PY
+# The loader stored every offset: `loader lag` (Kafka's watermarks against Postgres) says nothing is behind.
+lag=$("$bin/loader" lag --json --log-level warning | python3 -c 'import json,sys; print(json.load(sys.stdin)["total_lag"])')
+[ "$lag" = 0 ] || { echo "e2e: loader lag says $lag messages behind after a full load" >&2; exit 1; }
 "$bin/rollup" run --log-level warning
 "$bin/rollup" run --log-level warning
 expected_amount=$(sed -E 's/.*"valid_amount":"([0-9.]+)".*/\1/' .local/e2e-summary.json)

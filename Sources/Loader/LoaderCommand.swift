@@ -1,13 +1,22 @@
 import ArgumentParser
 import Foundation
+import KafkaClient
 import Logging
 import ProcessSupport
 
-/// `loader`: Kafka → partitioned Postgres staging table, exactly once.
+/// `loader`: loading (the default subcommand) and `loader lag`.
 @main
 struct LoaderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loader",
+        abstract: "Load purchases from Kafka into Postgres exactly once; show how far behind the topic it is.",
+        subcommands: [LoadCommand.self, LagCommand.self], defaultSubcommand: LoadCommand.self)
+}
+
+/// `loader [load]`: Kafka → partitioned Postgres staging table, exactly once.
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
         abstract: "Load purchases from Kafka into Postgres exactly once (binary COPY, offsets stored in Postgres).",
         discussion: """
             Each batch (up to --batch-size messages or --batch-ms milliseconds) is one transaction: valid rows \
@@ -92,6 +101,17 @@ struct LoaderCommand: AsyncParsableCommand {
         configuration.onGap = onGap
         configuration.partitionsAheadDays = partitionsAheadDays
         let (kafkaConfiguration, settings) = (kafka.configuration, database.settings)
+        // The effective settings, secrets masked (the database endpoint follows once connected).
+        logger.info(
+            "loader starting",
+            metadata: [
+                LogKey.topic: "\(configuration.topic)", LogKey.groupID: "\(configuration.groupID)",
+                LogKey.partitions: "\(staticPartitions.map { "\($0)" } ?? "group")",
+                "batch.max_messages": "\(batchSize)", "batch.max_ms": "\(batchMs)",
+                "until_caught_up": "\(untilCaughtUp)", "on_gap": "\(onGap)",
+                "partitions_ahead": "\(partitionsAheadDays)",
+                LogKey.kafkaSettings: "\(kafkaConfiguration.redactedDescription)",
+            ])
         let s = await BlockingService.runCommand("loader", logger: logger) { [configuration] stop in
             try PurchaseLoader(
                 configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Logging
 import PostgresClient
 import ProcessSupport
 
@@ -55,9 +56,21 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let logger = log.bootstrap(label: "rollup")
+        let settings = try maintenance.settings()
+        let lateness = try latenessSeconds
+        // The effective settings (the database endpoint follows once connected, without its password).
+        logger.info(
+            "rollup starting",
+            metadata: [
+                "sql": "\(paths.sql)", "every": "\(every.map { "\($0.milliseconds) ms" } ?? "one pass")",
+                "full": "\(full)", "allowed_lateness_s": "\(lateness)",
+                "partitions_ahead": "\(settings.daysAhead)", "partition_horizon_days": "\(settings.horizonDays)",
+                "raw_retention_days": "\(settings.rawRetentionDays.map(String.init) ?? "off")",
+                "summary_retention_days": "\(settings.summaryRetentionDays.map(String.init) ?? "off")",
+            ])
         let service = RollupService(
-            sqlDirectory: paths.sql, full: full, allowedLatenessSeconds: try latenessSeconds,
-            maintenance: try maintenance.settings(), databaseSettings: database.settings,
+            sqlDirectory: paths.sql, full: full, allowedLatenessSeconds: lateness,
+            maintenance: settings, databaseSettings: database.settings,
             intervalMilliseconds: every?.milliseconds, logger: logger)
         await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
     }

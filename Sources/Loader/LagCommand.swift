@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import KafkaClient
+import Logging
+import PostgresClient
+import ProcessSupport
+
+/// `loader lag`: per partition, the topic's high watermark (from Kafka), the next offset the loader stored
+/// (from Postgres) and the difference, without joining the consumer group, so asking never disturbs the
+/// loaders (a join would rebalance them).
+struct LagCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lag",
+        abstract: "Show, per partition, the high watermark, the loader's stored offset and the lag.",
+        discussion: """
+            Reads the watermarks from Kafka and the stored offsets (loader_offsets) from Postgres, without \
+            joining the group. A partition the loader never loaded shows no stored offset, and its lag is \
+            everything the topic still holds there (high minus low watermark).
+            """)
+
+    @OptionGroup var kafka: KafkaOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var log: LogOptions
+
+    @Flag(help: "One JSON object: `partitions` (one object each) and `total_lag`.")
+    var json = false
+
+    /// One partition's position.
+    struct Row: Codable, Equatable {
+        var partition: Int32
+        var low: Int64
+        var high: Int64
+        var stored: Int64?
+        var lag: Int64
+    }
+
+    /// What `--json` prints.
+    struct Report: Codable, Equatable {
+        var topic: String
+        var partitions: [Row]
+        var totalLag: Int64
+
+        enum CodingKeys: String, CodingKey {
+            case topic, partitions
+            case totalLag = "total_lag"
+        }
+    }
+
+    func run() async throws {
+        let logger = log.bootstrap(label: "loader")
+        do {
+            let report = try Self.read(
+                kafka: kafka.configuration, topic: kafka.topic, database: database.settings, logger: logger)
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(report), as: UTF8.self))
+                return
+            }
+            print("topic \(report.topic)")
+            print(
+                "partition".padding(toLength: 11, withPad: " ", startingAt: 0) + "high watermark".leftPadded(16)
+                    + "stored offset".leftPadded(16) + "lag".leftPadded(12))
+            for row in report.partitions {
+                print(
+                    "\(row.partition)".padding(toLength: 11, withPad: " ", startingAt: 0) + "\(row.high)".leftPadded(16)
+                        + (row.stored.map(String.init) ?? "-").leftPadded(16) + "\(row.lag)".leftPadded(12))
+            }
+            print("total lag \(report.totalLag)")
+        } catch {
+            ExitMessage.fail("loader lag", error)
+        }
+    }
+
+    /// Asks both sides. The Kafka handle is a consumer that never subscribes, so it joins no group.
+    static func read(kafka: KafkaConfiguration, topic: String, database: String, logger: Logger) throws -> Report {
+        let consumer = try KafkaConsumer(
+            configuration: kafka, groupID: "purchase-loader-lag", topic: topic, logger: logger,
+            rebalanceHandler: NoRebalance())
+        defer { consumer.close() }
+        let count = try consumer.partitionCount(timeoutMilliseconds: 10_000)
+        let db = try PostgresConnection(settings: database, applicationName: "purchase-loader-lag")
+        // Offsets are per topic and partition, whichever group stored them.
+        let stored = try OffsetStore(topic: topic, groupID: "").read(db, partitions: Array(0..<Int32(count)))
+        var rows: [Row] = []
+        for partition in 0..<Int32(count) {
+            let marks = try consumer.watermarks(
+                TopicPartition(topic: topic, partition: partition), timeoutMilliseconds: 10_000)
+            let position = stored[partition]
+            rows.append(
+                Row(
+                    partition: partition, low: marks.low, high: marks.high, stored: position,
+                    lag: max(0, marks.high - max(position ?? marks.low, marks.low))))
+        }
+        return Report(topic: topic, partitions: rows, totalLag: rows.reduce(0) { $0 + $1.lag })
+    }
+
+    /// Never called: the lag reader never subscribes.
+    final class NoRebalance: KafkaRebalanceHandler {
+        func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: KafkaOffset] { [:] }
+        func partitionsRevoked(_ partitions: [TopicPartition]) {}
+    }
+}
+
+extension String {
+    /// Right-aligned in `width` columns, for the table's numbers.
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
