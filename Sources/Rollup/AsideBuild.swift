@@ -54,7 +54,7 @@ struct AsideBuild {
         }
         // The minutes pending for these models now: their rows are committed, so the build covers them, and
         // the switch removes them (minutes claimed later stay for the next pass).
-        try db.execute(script: "drop table if exists pg_temp.aside_pending")
+        try Self.dropTemporary("pg_temp.aside_pending", db)
         try db.query(
             "create temporary table aside_pending as select model, minute from rollup_pending where model = any($1::text[])",
             [PostgresArray.text(models.map(\.name))])
@@ -166,7 +166,12 @@ struct AsideBuild {
     }
 
     private func dropAside(_ model: RollupModel, _ db: PostgresConnection) throws {
-        let name = "pg_temp." + RangeRecompute.quoted(model.header.table)
+        try Self.dropTemporary("pg_temp." + RangeRecompute.quoted(model.header.table), db)
+    }
+
+    /// Drops a temporary table if it exists, without `drop table if exists`, whose NOTICE libpq would print
+    /// on the user's terminal when it does not.
+    private static func dropTemporary(_ name: String, _ db: PostgresConnection) throws {
         if try db.query("select to_regclass($1) is not null", [name]).scalar(Bool.self) {
             try db.execute(script: "drop table \(name)")
         }
