@@ -34,4 +34,13 @@ dead=$(psql "$DATABASE_URL" -qAtc "select count(*) from dead_letters")
 [ "$dead" = "$invalid" ] || { echo "e2e: $dead dead letters, generator sent $invalid invalid messages" >&2; exit 1; }
 "$bin/rollup" report --expect-amount "$expected_amount" >.local/e2e-report.txt || { cat .local/e2e-report.txt; exit 1; }
 tail -4 .local/e2e-report.txt
+# The totals over the loaded range (top countries and "other") add up to the whole summary, to the cent.
+python3 - .local/e2e-report.txt <<'PY'
+import decimal, re, sys
+text = open(sys.argv[1]).read()
+table = text.split("Totals over the loaded range")[1].split("\n\n")[0].splitlines()[2:]
+total = sum(decimal.Decimal(line.split()[-1]) for line in table)
+summary = decimal.Decimal(re.search(r"purchase_summary: .* amount ([0-9.]+)", text).group(1))
+assert total == summary and len(table) >= 2, f"totals over the range {total}, summary {summary}"
+PY
 echo "e2e: OK"

@@ -6,7 +6,8 @@ import ProcessSupport
 struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
-        abstract: "Print purchase amount by country for the latest complete windows, and check the totals.",
+        abstract:
+            "Print purchase amount by country for the latest final windows and over the loaded range, and check the totals.",
         discussion: """
             The totals check compares purchase_summary with an independent GROUP BY over the purchase events \
             (each counted once, as the purchase_events view defines them) and, with --expect-amount, with what \
@@ -16,10 +17,10 @@ struct ReportCommand: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
 
-    @Option(help: "How many of the latest complete windows to show.")
+    @Option(help: "How many of the latest final windows to show.")
     var windows = 3
 
-    @Option(help: "Countries per window.")
+    @Option(help: "Countries per window, and in the totals (the others summed as \"other\").")
     var countries = 8
 
     @Option(help: "The total amount the summary must hold, e.g. the generator's valid amount.")

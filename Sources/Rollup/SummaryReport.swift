@@ -45,6 +45,7 @@ struct SummaryReport {
             lastWindow = window
         }
         if rows.isEmpty { Swift.print("(no final windows yet: a window is final once the watermark passes its end)") }
+        try printTotals(countries: countries)
 
         let checked = try db.query(
             """
@@ -83,6 +84,47 @@ struct SummaryReport {
             ok = ok && matches
         }
         return ok
+    }
+
+    /// Totals by country over everything rolled up, largest first, the countries past `countries` summed
+    /// as "other".
+    private func printTotals(countries: Int) throws {
+        let range = try db.query(
+            """
+            select to_char(min(window_start) at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),
+                   to_char(max(window_end) at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
+            from purchase_summary
+            """)
+        guard let from = try range.optionalValue(String.self, row: 0, column: 0),
+            let to = try range.optionalValue(String.self, row: 0, column: 1)
+        else { return }
+        let totals = try db.query(
+            """
+            with per_country as (
+                select country, sum(purchase_count) as purchases, sum(item_count) as items,
+                       sum(total_amount) as amount
+                from purchase_summary
+                group by country
+            ),
+            ranked as (
+                select *, row_number() over (order by amount desc, country) <= $1 as shown from per_country
+            )
+            select case when shown then country else 'other' end, sum(purchases), sum(items), sum(amount)::text
+            from ranked
+            group by 1, shown
+            order by shown desc, sum(amount) desc
+            """, [String(countries)])
+        Swift.print("")
+        Swift.print("Totals over the loaded range, \(from) to \(to) UTC:")
+        Swift.print(
+            pad("country", 9) + pad("purchases", 11, right: true) + pad("items", 9, right: true)
+                + pad("amount", 16, right: true))
+        for row in 0..<totals.rowCount {
+            let values = try (0..<4).map { try totals.value(String.self, row: row, column: $0) }
+            Swift.print(
+                pad(values[0], 9) + pad(values[1], 11, right: true) + pad(values[2], 9, right: true)
+                    + pad(values[3], 16, right: true))
+        }
     }
 
     private func pad(_ s: String, _ width: Int, right: Bool = false) -> String {
