@@ -23,12 +23,8 @@ struct PartitionHealth: Codable, Sendable, Equatable {
     ) throws -> PartitionHealth {
         let days = try db.query(
             """
-            with partitions as (
-                select to_date(substring(c.relname from '(\\d{8})$'), 'YYYYMMDD') as day, c.relname
-                from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
-                where i.inhparent = 'staging_purchases'::regclass and c.relname ~ '^staging_purchases_\\d{8}$'
-            )
-            select (select max(day) - current_date_utc from partitions), (select min(day)::text from partitions),
+            select (select max(day) - current_date_utc from \(PartitionMaintenance.dailyPartitions)),
+                   (select min(day)::text from \(PartitionMaintenance.dailyPartitions)),
                    (select count(*) from staging_purchases_default),
                    (select \(ModelStatus.utc("min(created_at)")) from staging_purchases_default),
                    (select \(ModelStatus.utc("max(created_at)")) from staging_purchases_default),
@@ -43,18 +39,9 @@ struct PartitionHealth: Codable, Sendable, Equatable {
             oldestPartitionDay: try days.optionalValue(String.self, row: 0, column: 1),
             keptFrom: try days.optionalValue(String.self, row: 0, column: 5))
         if let retention = settings.rawRetentionDays {
-            let cutoff = try db.query(
-                "select (current_date_utc - $1::int)::text from \(PartitionMaintenance.today)", [String(retention)]
-            ).scalar(String.self)
-            let due = try db.query(
-                """
-                select c.relname from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
-                where i.inhparent = 'staging_purchases'::regclass and c.relname ~ '^staging_purchases_\\d{8}$'
-                  and to_date(substring(c.relname from '(\\d{8})$'), 'YYYYMMDD') < $1::date
-                order by 1
-                """, [cutoff])
-            health.retentionWouldDrop = try (0..<due.rowCount).map { try due.value(String.self, row: $0, column: 0) }
-            if !health.retentionWouldDrop.isEmpty {
+            let (cutoff, due) = try PartitionMaintenance.retentionDue(days: retention, db)
+            health.retentionWouldDrop = due
+            if !due.isEmpty {
                 health.retentionWaiting = try PartitionMaintenance.notRolledUp(before: cutoff, models, db)
             }
         }

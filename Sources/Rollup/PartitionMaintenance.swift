@@ -129,17 +129,8 @@ struct PartitionMaintenance {
     /// its current version (none waits for a rebuild from raw rows), none has minutes pending before the
     /// cutoff, and every model with finality has its watermark past it.
     private func retainRaw(days: Int, _ db: PostgresConnection, _ outcome: inout Outcome) throws {
-        let cutoff = try db.query(
-            "select (current_date_utc - $1::int)::text from \(Self.today)", [String(days)]
-        ).scalar(String.self)
-        let due = try db.query(
-            """
-            select count(*) from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
-            where i.inhparent = 'staging_purchases'::regclass and c.relname ~ '^staging_purchases_\\d{8}$'
-              and to_date(substring(c.relname from '(\\d{8})$'), 'YYYYMMDD') < $1::date
-            """, [cutoff]
-        ).scalar(Int.self)
-        guard due > 0 else { return }
+        let (cutoff, due) = try Self.retentionDue(days: days, db)
+        guard !due.isEmpty else { return }
         if let reason = try Self.notRolledUp(before: cutoff, models, db) {
             outcome.retentionWaiting = reason
             logger.info("raw retention waits", metadata: ["before": "\(cutoff)", "reason": "\(reason)"])
@@ -155,6 +146,25 @@ struct PartitionMaintenance {
         else { return }
         outcome.dropped = dropped
         logger.info("raw partitions dropped", metadata: ["partitions": "\(dropped)", "before": "\(cutoff)"])
+    }
+
+    /// The staging table's daily partitions, as a relation `daily (relname, day)`: named
+    /// `staging_purchases_YYYYMMDD` by `ensure_staging_partitions` and `drain_staging_default`.
+    static let dailyPartitions = """
+        (select c.relname, to_date(substring(c.relname from '(\\d{8})$'), 'YYYYMMDD') as day
+         from pg_inherits as i join pg_class as c on c.oid = i.inhrelid
+         where i.inhparent = 'staging_purchases'::regclass and c.relname ~ '^staging_purchases_\\d{8}$') as daily
+        """
+
+    /// Raw retention's cutoff for `days` (a date: partitions of days before it go) and the partitions it
+    /// would drop, oldest first.
+    static func retentionDue(days: Int, _ db: PostgresConnection) throws -> (cutoff: String, due: [String]) {
+        let cutoff = try db.query(
+            "select (current_date_utc - $1::int)::text from \(today)", [String(days)]
+        ).scalar(String.self)
+        let due = try db.query(
+            "select relname from \(dailyPartitions) where day < $1::date order by day", [cutoff])
+        return (cutoff, try (0..<due.rowCount).map { try due.value(String.self, row: $0, column: 0) })
     }
 
     /// Why the raw rows before `cutoff` (a date) are not yet rolled up by every model, or nil when they are.
