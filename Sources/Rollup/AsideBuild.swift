@@ -128,12 +128,7 @@ struct AsideBuild {
     /// Returns the rows it changed.
     private func switchRows(_ model: RollupModel, into real: String, _ db: PostgresConnection) throws -> Int {
         let aside = "pg_temp." + RangeRecompute.quoted(model.header.table)
-        let columnsResult = try db.query(
-            "select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped order by attnum",
-            [real])
-        // The rollup's own columns (finality) keep their values; new rows get their defaults.
-        let columns = try (0..<columnsResult.rowCount).map { try columnsResult.value(String.self, row: $0, column: 0) }
-            .filter { !Finality.ownedColumns.contains($0) }
+        let columns = try RollupModel.modelColumns(of: real, db)
         let keys = model.header.key
         let compared = columns.filter { !keys.contains($0) && $0 != "updated_at" }
         let updated = columns.filter { !keys.contains($0) }

@@ -52,11 +52,6 @@ struct Finality {
         model.header.latenessMinutes.map { $0 * 60 } ?? defaultLatenessSeconds
     }
 
-    /// Whether the model's table has the columns finality writes.
-    static func applies(to model: RollupModel, _ db: PostgresConnection) throws -> Bool {
-        try !withColumns([model], db).isEmpty
-    }
-
     /// The models whose tables have the columns finality writes, in one query.
     static func withColumns(_ models: [RollupModel], _ db: PostgresConnection) throws -> Set<String> {
         let result = try db.query(

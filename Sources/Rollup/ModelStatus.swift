@@ -64,6 +64,7 @@ struct ModelStatus: Codable, Sendable, Equatable {
         let recomputed = RollupModel.toRebuild(
             set.models, versions: versions, recorded: byName.mapValues(\.version))
         var statuses: [ModelStatus] = []
+        let final = try Finality.withColumns(set.models, db)
         for model in set.models {
             let record = byName[model.name]
             let state: State =
@@ -86,7 +87,7 @@ struct ModelStatus: Codable, Sendable, Equatable {
                 version: versions[model.name], recordedVersion: record?.version, lastRunAt: record?.lastRun,
                 lastRowsWritten: record?.rows, pendingMinutes: try pending.value(Int.self, row: 0, column: 0),
                 pendingWindows: try pending.value(Int.self, row: 0, column: 1), problem: nil)
-            if try Finality.applies(to: model, db) {
+            if final.contains(model.name) {
                 status.watermark = record?.watermark
                 status.latestFinalWindow = try db.query(
                     "select \(Self.utc("max(window_start)")) from \(RangeRecompute.quoted(model.header.table)) where is_final"

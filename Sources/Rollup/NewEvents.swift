@@ -86,12 +86,7 @@ struct NewEvents {
     static func add(_ model: RollupModel, real: String, _ db: PostgresConnection) throws -> Int {
         let q = RangeRecompute.quoted
         let aside = "pg_temp." + q(model.header.table)
-        let columnsResult = try db.query(
-            "select attname from pg_attribute where attrelid = to_regclass($1) and attnum > 0 and not attisdropped order by attnum",
-            [real])
-        // The rollup's own columns (finality) keep their values; new rows get their defaults.
-        let columns = try (0..<columnsResult.rowCount).map { try columnsResult.value(String.self, row: $0, column: 0) }
-            .filter { !Finality.ownedColumns.contains($0) }
+        let columns = try RollupModel.modelColumns(of: real, db)
         if let missing = model.header.additive.first(where: { !columns.contains($0) }) {
             throw PipelineError(.model, "additive column \(missing) is not a column of \(model.header.table)")
         }

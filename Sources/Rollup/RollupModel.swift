@@ -41,6 +41,20 @@ struct RollupModel: Sendable {
         ).optionalValue(String.self, row: 0, column: 0)
     }
 
+    /// The columns of `table` (`schema.table`, quoted) that a model's rows carry, in table order: all but the
+    /// rollup's own (`Finality.ownedColumns`), which keep their values when rows move in and get their
+    /// defaults in new rows.
+    static func modelColumns(of table: String, _ db: PostgresConnection) throws -> [String] {
+        let result = try db.query(
+            """
+            select attname from pg_attribute
+            where attrelid = to_regclass($1) and attnum > 0 and not attisdropped
+            order by attnum
+            """, [table])
+        return try (0..<result.rowCount).map { try result.value(String.self, row: $0, column: 0) }
+            .filter { !Finality.ownedColumns.contains($0) }
+    }
+
     /// `file:line:column` of a 1-based character position in the statement, as Postgres reports it (it counts
     /// code points, so a `\r\n` line end is two).
     func location(ofCharacter position: Int) -> String {
