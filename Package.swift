@@ -23,6 +23,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        // The operations endpoint: metrics through swift-metrics' API into a Prometheus registry, served over
+        // SwiftNIO's HTTP/1 server (about a minute more of a clean build; Hummingbird would add more).
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries, found through pkg-config; the apt hint is what a fresh Debian machine needs.
@@ -54,18 +59,47 @@ let package = Package(
             ]
         ),
 
+        // What the long-running components (loader, rollup) show their operators: Prometheus metrics,
+        // /healthz and /readyz on --metrics-port.
+        .target(
+            name: "Operations",
+            dependencies: [
+                "ProcessSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
+
         // The components: each folder holds its component's work, not only its command.
         .executableTarget(name: "Generator", dependencies: ["PurchaseEvents", "KafkaClient", "ProcessSupport"]),
         .executableTarget(
             name: "Loader",
-            dependencies: ["PurchaseEvents", "KafkaClient", "PostgresClient", "ProcessSupport"]
+            dependencies: [
+                "PurchaseEvents", "KafkaClient", "PostgresClient", "ProcessSupport", "Operations",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
         ),
-        .executableTarget(name: "Rollup", dependencies: ["PurchaseEvents", "PostgresClient", "ProcessSupport"]),
+        .executableTarget(
+            name: "Rollup",
+            dependencies: [
+                "PurchaseEvents", "PostgresClient", "ProcessSupport", "Operations",
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
         .executableTarget(name: "DevBroker", dependencies: ["KafkaClient", "ProcessSupport"]),
 
         // Unit tests, one target per library; they need no services.
         .testTarget(name: "PurchaseEventsTests", dependencies: ["PurchaseEvents"]),
         .testTarget(name: "ProcessSupportTests", dependencies: ["ProcessSupport"]),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: ["Operations", .product(name: "Metrics", package: "swift-metrics")]
+        ),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient"]),
         .testTarget(name: "KafkaClientTests", dependencies: ["KafkaClient", "CRdKafka"]),
         // Integration tests against a real Postgres and the mock cluster, a folder per component. One
@@ -75,6 +109,7 @@ let package = Package(
             name: "IntegrationTests",
             dependencies: [
                 "Generator", "Loader", "Rollup", "PurchaseEvents", "ProcessSupport", "KafkaClient", "PostgresClient",
+                "Operations",
             ]
         ),
     ]

@@ -18,22 +18,26 @@ medians over --reps repetitions and the ratios; never asserts a time.
   lifecycle  the loader on an N-event backlog while `rollup maintain` drains a 20-day backfill (2 M rows) out
              of the default partition, and while raw retention drops 10 of those days, against the same
              load alone
+  metrics    the loader on an N-event backlog with --metrics-port, /metrics scraped every second, against the
+             same load without metrics, alternated run by run (target: within 3 %)
   freshness  at a steady --freshness-rate events/s (default 5,000) with `rollup run --every 5s` and every
              shipped model, p50/p99 from an event's production to the pass that rolled it up
              (rollup_runs.load_batches), over --freshness-seconds (default 60)
 
 Settings: --events N (default 1,000,000), --reps R (default 3),
---only loader,generator,memory,freshness,rollup,version,lifecycle.
+--only loader,generator,metrics,memory,freshness,rollup,version,lifecycle.
 """
 import argparse
 import os
 import shutil
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 
 import harness  # run, psql, database_url ...: shared with scripts/faults.py
 from harness import ROOT, database_url, psql, run
@@ -472,6 +476,57 @@ def bench_lifecycle(env, events, reps, rows_out):
                      f"({events / median(alone_retention):,.0f} rows/s, just before)"))
 
 
+def bench_metrics(env, events, reps, rows_out):
+    """The loader with its operations endpoint against the loader without, on the same backlog; each pair
+    run back to back in alternating order, so a drift of the machine's speed hits both alike."""
+    print(f"== metrics: {events:,} events, the loader with and without --metrics-port", file=sys.stderr)
+    env = services_env(restart_broker=True)
+    run([f"{BIN}/generator", "--count", str(events), "--rate", "unlimited", "--seed", "11",
+         "--backfill", "60m", "--log-level", "error"], env=env)
+    times = {"without": [], "with": []}
+    scrapes = []
+    for rep in range(reps):
+        for mode in (("without", "with") if rep % 2 == 0 else ("with", "without")):
+            fresh_database(env, "bench_metrics")
+            args = [f"{BIN}/loader", "--until-caught-up", "--partitions", "all", "--log-level", "error",
+                    "--database-url", database_url(env, "bench_metrics")]
+            stop = threading.Event()
+            scraper = None
+            if mode == "with":
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", 0))
+                    port = probe.getsockname()[1]
+                args += ["--metrics-port", str(port), "--metrics-host", "127.0.0.1"]
+
+                def scrape():
+                    count = 0
+                    while not stop.wait(1.0):
+                        try:
+                            with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+                                count += "loader_rows_loaded_total" in response.read().decode()
+                        except OSError:
+                            pass  # not listening yet, or already gone
+                    scrapes.append(count)
+
+                scraper = threading.Thread(target=scrape)
+                scraper.start()
+            start = time.perf_counter()
+            run(args, env=env)
+            times[mode].append(time.perf_counter() - start)
+            stop.set()
+            if scraper:
+                scraper.join()
+            loaded = int(psql(env, "bench_metrics", "-c",
+                              "select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"))
+            if loaded != events:
+                sys.exit(f"bench: loader ({mode} metrics) loaded {loaded} of {events}")
+            print(f"   rep {rep + 1} {mode} metrics: {times[mode][-1]:.2f} s", file=sys.stderr)
+    without, with_metrics = events / median(times["without"]), events / median(times["with"])
+    rows_out.append(("loader without metrics (rows/s)", without, None, "reference: same backlog, --partitions all"))
+    rows_out.append(("loader with --metrics-port (rows/s)", with_metrics, with_metrics / without,
+                     f"vs without; /metrics scraped every second ({median(scrapes):.0f} scrapes a run); target >= 0.97x"))
+
+
 def bench_memory(env, backlogs, rows_out):
     """The loader's peak RSS with backlogs of different sizes, on one topic layout sized for the largest.
 
@@ -545,7 +600,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--reps", type=int, default=3)
-    parser.add_argument("--only", default="loader,generator,rollup,version,lifecycle,memory,freshness")
+    parser.add_argument("--only", default="loader,generator,metrics,rollup,version,lifecycle,memory,freshness")
     parser.add_argument("--freshness-seconds", type=int, default=60)
     parser.add_argument("--freshness-rate", type=int, default=5_000,
                         help="events/s the generator sends during the freshness measurement (default 5000)")
@@ -564,6 +619,8 @@ def main():
         bench_loader(env, options.events, options.reps, rows)
     if "generator" in parts:
         bench_generator(env, options.events, options.reps, rows)
+    if "metrics" in parts:
+        bench_metrics(env, options.events, max(options.reps, 4), rows)
     if "memory" in parts:
         bench_memory(env, [int(b) for b in options.backlogs.split(",")], rows)
     if "freshness" in parts:

@@ -10,6 +10,8 @@ command -v psql >/dev/null 2>&1 || need+=(postgresql-client)
 # The tests check the pipeline against tools we did not write: kcat as a foreign producer, Python's
 # jsonschema for schemas/purchase.schema.json.
 command -v kcat >/dev/null 2>&1 || need+=(kcat)
+# The operations scenario checks the metrics with a real Prometheus server and promtool.
+command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 || need+=(prometheus)
 python3 -c "import jsonschema; jsonschema.Draft202012Validator" >/dev/null 2>&1 || need+=(python3-jsonschema)
 if [ "${WITH_BENCH_TOOLS:-}" = 1 ]; then
   [ -x /usr/bin/time ] || need+=(time)

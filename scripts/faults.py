@@ -30,6 +30,10 @@ Scenarios (--only a,b to pick some; --list):
   shutdown        SIGTERM mid-stream: loader and `rollup run --every 1s` exit 0 within 5 s, last batch whole
   hostile         generator --hostile-fraction 0.2: the loader never stops, dead letters == invalid, every
                   dead letter has a reason (table of reasons)
+  operations      the loader and `rollup run --every 1s` with --metrics-port under a real Prometheus server:
+                  counters equal the database, promtool finds nothing, the lag is 0 by PromQL after a full
+                  load and exactly what was produced while Postgres was stopped, /readyz follows Postgres,
+                  `loader lag` agrees, JSON log lines parse and hold no secret
   bad-config      unreachable broker/database, wrong password, missing topic, malformed flags and connection
                   strings: a one-line error naming the problem, non-zero exit within 30 s, no crash, no
                   password in any output
@@ -50,11 +54,15 @@ import re
 import select
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
 import time
 import traceback
+import urllib.error
+import urllib.parse
+import urllib.request
 from decimal import Decimal
 
 import harness
@@ -805,6 +813,180 @@ def scenario_hostile(sc):
                    "dead_letters_without_reason"]
 
 
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def http_get(url, timeout=5):
+    """(status, body) of a GET; a refused connection is (None, reason)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except (urllib.error.URLError, OSError) as error:
+        return None, str(error)
+
+
+def scraped(text):
+    """Prometheus' text format as {(name, labels): value}, labels as a sorted tuple of (key, value)."""
+    values = {}
+    for line in text.splitlines():
+        match = re.match(r"^([a-z_:][a-z0-9_:]*)(\{([^}]*)\})? (\S+)$", line)
+        if match:
+            labels = tuple(sorted(re.findall(r'(\w+)="([^"]*)"', match.group(3) or "")))
+            values[(match.group(1), labels)] = float(match.group(4))
+    return values
+
+
+class PrometheusServer:
+    """Debian's Prometheus server scraping the given targets every second, with its own data directory."""
+
+    def __init__(self, sc, targets):
+        self.port = free_port()
+        config = os.path.join(sc.log_dir, "prometheus.yml")
+        with open(config, "w") as f:
+            f.write("global:\n  scrape_interval: 1s\n  scrape_timeout: 900ms\nscrape_configs:\n")
+            for job, port in targets.items():
+                f.write(f"  - job_name: {job}\n    static_configs:\n      - targets: ['127.0.0.1:{port}']\n")
+        self.proc = sc.spawn("prometheus", ["prometheus", f"--config.file={config}",
+                                            f"--storage.tsdb.path={os.path.join(sc.log_dir, 'prometheus-data')}",
+                                            f"--web.listen-address=127.0.0.1:{self.port}"])
+        sc.wait_until(lambda: http_get(f"http://127.0.0.1:{self.port}/-/ready")[0] == 200 or not self.proc.alive(),
+                      60, "the Prometheus server to start")
+        if not self.proc.alive():
+            raise ScenarioFailed(f"prometheus exited {self.proc.returncode}: {self.proc.error_line()}")
+
+    def query(self, promql):
+        """The value of an instant query with one series, or None (no series, not yet scraped)."""
+        url = f"http://127.0.0.1:{self.port}/api/v1/query?" + urllib.parse.urlencode({"query": promql})
+        status, body = http_get(url)
+        if status != 200:
+            return None
+        result = json.loads(body)["data"]["result"]
+        return float(result[0]["value"][1]) if len(result) == 1 else None
+
+
+def scenario_operations(sc):
+    """What an operator sees must be true: a real Prometheus server scrapes the loader and `rollup run
+    --every 1s` each second; the counters equal what the database holds, promtool's linter finds nothing,
+    the lag is 0 after a full load and exactly the messages produced while Postgres was stopped, /readyz
+    turns unready with Postgres and ready again after the reconnect, `loader lag` agrees with PromQL, and
+    the JSON log lines parse and hold no secret."""
+    for tool in ("prometheus", "promtool"):
+        if shutil.which(tool) is None:
+            raise ScenarioFailed(f"{tool} is not installed (scripts/ensure-deps.sh installs Debian's prometheus)")
+    sc.broker(partitions=8)
+    sc.fresh_database()
+    summary = finish_generator(sc, start_generator(sc, 30_000, "unlimited", *MIX), timeout=120)
+    loader_port, rollup_port = free_port(), free_port()
+    loader = sc.spawn("loader", loader_args(sc, "--metrics-port", str(loader_port), "--metrics-host", "127.0.0.1",
+                                            "--log-format", "json", "-X", "sasl.password=OpsSecret77"))
+    rollup = sc.spawn("rollup-every", [exe("rollup"), "run", "--every", "1s", "--metrics-port", str(rollup_port),
+                                       "--metrics-host", "127.0.0.1"])
+    prometheus = PrometheusServer(sc, {"loader": loader_port, "rollup": rollup_port})
+    loader_url, rollup_url = f"http://127.0.0.1:{loader_port}", f"http://127.0.0.1:{rollup_port}"
+
+    def loader_metrics():
+        return scraped(http_get(loader_url + "/metrics")[1])
+
+    def loaded():
+        return int(sc.sql("select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"))
+
+    sc.wait_until(lambda: loaded() == summary.get("messages") or not loader.alive(), 120, "the loader to load all")
+    sc.wait_until(lambda: prometheus.query("loader_lag_messages") == 0 or not loader.alive(), 30,
+                  "PromQL loader_lag_messages to say 0 after the full load")
+    metrics = loader_metrics()
+    rows, dead = int(sc.sql("select count(*) from staging_purchases")), int(sc.sql("select count(*) from dead_letters"))
+    by_kind = dict(line.split("|") for line in sc.sql(
+        "select reason_kind, count(*) from dead_letters group by 1").splitlines())
+    counted_kinds = {dict(labels)["reason"]: int(value) for (name, labels), value in metrics.items()
+                     if name == "loader_dead_letters_total" and value > 0}
+    sc.figures.update({"rows_counter": metrics.get(("loader_rows_loaded_total", ())), "rows_in_postgres": rows,
+                       "dead_letters_counter": sum(counted_kinds.values()), "dead_letters_in_postgres": dead,
+                       "promql_lag_after_load": prometheus.query("loader_lag_messages")})
+    sc.check(metrics.get(("loader_rows_loaded_total", ())) == rows,
+             f"loader_rows_loaded_total {metrics.get(('loader_rows_loaded_total', ()))}, staging_purchases {rows}")
+    sc.check(sum(counted_kinds.values()) == dead, f"loader_dead_letters_total sums to {counted_kinds}, dead_letters {dead}")
+    sc.check(counted_kinds == {k: int(v) for k, v in by_kind.items()},
+             f"dead letters by reason: metric {counted_kinds}, dead_letters.reason_kind {by_kind}")
+    sc.check(metrics.get(("loader_messages_consumed_total", ())) == summary.get("messages"),
+             f"loader_messages_consumed_total {metrics.get(('loader_messages_consumed_total', ()))}")
+    for name, url in (("loader", loader_url), ("rollup", rollup_url)):
+        text = http_get(url + "/metrics")[1]
+        lint = subprocess.run(["promtool", "check", "metrics"], input=text, text=True, capture_output=True)
+        sc.figures[f"promtool_{name}"] = (lint.stdout + lint.stderr).strip() or "clean"
+        sc.check(lint.returncode == 0 and not (lint.stdout + lint.stderr).strip(),
+                 f"promtool check metrics on the {name}: {lint.stdout}{lint.stderr}")
+    sc.wait_until(lambda: (prometheus.query('rollup_passes_total{result="ok"}') or 0) > 0, 30,
+                  "Prometheus to scrape a rollup pass")
+    lag = json.loads(harness.run([exe("loader"), "lag", "--json", "--log-level", "error"], env=sc.env, timeout=60).stdout)
+    sc.check(lag["total_lag"] == 0, f"loader lag says {lag['total_lag']} after the full load")
+    for name, url in (("loader", loader_url), ("rollup", rollup_url)):
+        status, body = http_get(url + "/readyz")
+        sc.check(status == 200, f"{name} /readyz answered {status} while everything runs: {body}")
+
+    sc.note("pg-stop; producing while Postgres is down")
+    services("pg-stop")
+    try:
+        sc.wait_until(lambda: http_get(loader_url + "/readyz")[0] == 503, 20, "the loader's /readyz to say not ready")
+        behind = finish_generator(sc, start_generator(sc, 5_000, "unlimited", name="generator-2"), timeout=60)
+        produced = behind.get("messages")
+        sc.wait_until(lambda: prometheus.query("loader_lag_messages") == produced, 30,
+                      f"PromQL loader_lag_messages to say {produced} while Postgres is down")
+        sc.figures["promql_lag_while_down"] = prometheus.query("loader_lag_messages")
+        sc.figures["promql_partition_lag_sum_while_down"] = prometheus.query("sum(loader_partition_lag_messages)")
+        sc.check(sc.figures["promql_partition_lag_sum_while_down"] == produced,
+                 f"sum of the partitions' lag {sc.figures['promql_partition_lag_sum_while_down']}, produced {produced}")
+        sc.wait_until(lambda: http_get(rollup_url + "/readyz")[0] == 503, 20, "the rollup's /readyz to say not ready")
+        sc.figures["readyz_while_down"] = http_get(loader_url + "/readyz")[1].strip().replace("\n", "; ")
+        sc.check(http_get(loader_url + "/healthz")[0] == 200, "/healthz must stay 200 (alive) while Postgres is down")
+    finally:
+        services("pg-start")
+    sc.note("pg-start")
+    sc.wait_until(lambda: http_get(loader_url + "/readyz")[0] == 200, 90, "the loader's /readyz to say ready again")
+    sc.wait_until(lambda: http_get(rollup_url + "/readyz")[0] == 200, 90, "the rollup's /readyz to say ready again")
+    sc.wait_until(lambda: prometheus.query("loader_lag_messages") == 0, 60, "PromQL lag 0 after the reconnect")
+    lag = json.loads(harness.run([exe("loader"), "lag", "--json", "--log-level", "error"], env=sc.env, timeout=60).stdout)
+    metrics = loader_metrics()
+    rows = int(sc.sql("select count(*) from staging_purchases"))
+    sc.figures.update({"reconnects_counter": metrics.get(("loader_reconnects_total", ())),
+                       "loader_lag_command_after": lag["total_lag"], "rows_counter_after": metrics.get(
+                           ("loader_rows_loaded_total", ())), "rows_in_postgres_after": rows})
+    sc.check(lag["total_lag"] == 0, f"loader lag says {lag['total_lag']}, PromQL says 0")
+    sc.check(metrics.get(("loader_rows_loaded_total", ())) == rows,
+             f"after the outage loader_rows_loaded_total {metrics.get(('loader_rows_loaded_total', ()))}, rows {rows}")
+    sc.check((metrics.get(("loader_reconnects_total", ())) or 0) >= 1, "loader_reconnects_total did not count the outage")
+    for proc in (loader, rollup):
+        rc, _ = proc.stop(timeout=20)
+        sc.check(rc == 0, f"{proc.name} exited {rc} on SIGTERM: {proc.error_line()}")
+    # The log file starts with the harness's own "# command" line, which holds the secret as it was given.
+    log = "\n".join(line for line in loader.log().splitlines() if line.strip() and not line.startswith("# "))
+    lines = log.splitlines()
+    try:
+        objects = [json.loads(line) for line in lines]
+        sc.figures["json_log_lines"] = len(objects)
+        messages = [o["message"] for o in objects]
+        for wanted in ("loader starting", "serving metrics and health", "postgres unavailable",
+                       "reconnected to postgres", "loader finished"):
+            sc.check(wanted in messages, f"no JSON log line '{wanted}'")
+    except json.JSONDecodeError as error:
+        sc.check(False, f"a loader log line is not JSON: {error}")
+    sc.check("OpsSecret77" not in log, "the SASL password appears in the loader's log")
+    prometheus.proc.stop()
+    summary["messages"] += produced
+    sc.figures["events_produced"] = summary["messages"]
+    summary["delivered"] = summary.get("delivered", 0) + behind.get("delivered", 0)
+    summary["valid_purchases"] += behind.get("valid_purchases", 0)
+    summary["invalid"] += behind.get("invalid", 0)
+    summary["valid_amount"] = str(Decimal(summary["valid_amount"]) + Decimal(behind.get("valid_amount", "0")))
+    final_checks(sc, summary)
+    sc.headline = ["events_produced", "rows_counter", "rows_in_postgres", "dead_letters_counter",
+                   "promql_lag_after_load", "promql_lag_while_down", "loader_lag_command_after", "reconnects_counter"]
+
+
 CRASH_MARKERS = re.compile(r"^(Fatal error|Stack dump|💣|Current stack trace|\*\*\* Program crashed|Received signal"
                            r"|Thread \d+ crashed|\s*#?\d+\s+0x[0-9a-f]{6,})", re.MULTILINE)
 SECRETS = ("Hunter2Secret", "WrongPass123", "RightPass789")
@@ -933,6 +1115,7 @@ SCENARIOS = {
     "concurrency": scenario_concurrency,
     "shutdown": scenario_shutdown,
     "hostile": scenario_hostile,
+    "operations": scenario_operations,
     "bad-config": scenario_bad_config,
 }
 
@@ -962,7 +1145,7 @@ def run_scenario(name, base_env, results):
         sc.check(False, "internal error in faults.py:\n" + traceback.format_exc())
     finally:
         sc.cleanup()
-        if name == "pg-restart":
+        if name in ("pg-restart", "operations"):
             services("pg-start")  # whatever happened, the next scenario needs Postgres
     seconds = sc.elapsed()
     status = "PASS" if not sc.failures else "FAIL"

@@ -25,14 +25,7 @@ struct LagCommand: AsyncParsableCommand {
     @Flag(help: "One JSON object: `partitions` (one object each) and `total_lag`.")
     var json = false
 
-    /// One partition's position.
-    struct Row: Codable, Equatable {
-        var partition: Int32
-        var low: Int64
-        var high: Int64
-        var stored: Int64?
-        var lag: Int64
-    }
+    typealias Row = LagReader.Row
 
     /// What `--json` prints.
     struct Report: Codable, Equatable {
@@ -72,33 +65,10 @@ struct LagCommand: AsyncParsableCommand {
         }
     }
 
-    /// Asks both sides. The Kafka handle is a consumer that never subscribes, so it joins no group.
+    /// Asks both sides, once.
     static func read(kafka: KafkaConfiguration, topic: String, database: String, logger: Logger) throws -> Report {
-        let consumer = try KafkaConsumer(
-            configuration: kafka, groupID: "purchase-loader-lag", topic: topic, logger: logger,
-            rebalanceHandler: NoRebalance())
-        defer { consumer.close() }
-        let count = try consumer.partitionCount(timeoutMilliseconds: 10_000)
-        let db = try PostgresConnection(settings: database, applicationName: "purchase-loader-lag")
-        // Offsets are per topic and partition, whichever group stored them.
-        let stored = try OffsetStore(topic: topic, groupID: "").read(db, partitions: Array(0..<Int32(count)))
-        var rows: [Row] = []
-        for partition in 0..<Int32(count) {
-            let marks = try consumer.watermarks(
-                TopicPartition(topic: topic, partition: partition), timeoutMilliseconds: 10_000)
-            let position = stored[partition]
-            rows.append(
-                Row(
-                    partition: partition, low: marks.low, high: marks.high, stored: position,
-                    lag: max(0, marks.high - max(position ?? marks.low, marks.low))))
-        }
+        let rows = try LagReader(kafka: kafka, topic: topic, database: database, logger: logger).read()
         return Report(topic: topic, partitions: rows, totalLag: rows.reduce(0) { $0 + $1.lag })
-    }
-
-    /// Never called: the lag reader never subscribes.
-    final class NoRebalance: KafkaRebalanceHandler {
-        func partitionsAssigned(_ partitions: [TopicPartition]) throws -> [TopicPartition: KafkaOffset] { [:] }
-        func partitionsRevoked(_ partitions: [TopicPartition]) {}
     }
 }
 

@@ -17,6 +17,8 @@ struct LoadBatch {
     var rows: StagingRows
     /// Whether the COPY into staging_purchases has been started on the connection.
     private(set) var copyStarted = false
+    /// Bytes sent in COPY so far (purchases, then dead letters), for the loader's metric.
+    private(set) var copyBytes = 0
 
     init(id: Int64) {
         self.id = id
@@ -45,6 +47,7 @@ struct LoadBatch {
             try db.beginCopy("copy staging_purchases (\(StagingRows.purchaseColumns)) from stdin (format binary)")
             copyStarted = true
         }
+        copyBytes += rows.purchases.byteCount
         try rows.purchases.withUnsafeBytes { try db.putCopyData($0) }
         rows.purchases.removeAllBytes()
     }
@@ -64,6 +67,7 @@ struct LoadBatch {
         }
         if !rows.deadLetters.isEmpty {
             rows.deadLetters.finish()
+            copyBytes += rows.deadLetters.byteCount
             _ = try db.copyFrom("copy dead_letters (\(StagingRows.deadLetterColumns)) from stdin (format binary)") {
                 writer in
                 try rows.deadLetters.withUnsafeBytes { try writer.write($0) }

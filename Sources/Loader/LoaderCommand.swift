@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KafkaClient
 import Logging
+import Operations
 import ProcessSupport
 
 /// `loader`: loading (the default subcommand) and `loader lag`.
@@ -29,6 +30,20 @@ struct LoadCommand: AsyncParsableCommand {
     @OptionGroup var kafka: KafkaOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var log: LogOptions
+    @OptionGroup(title: "Operations") var operations: OperationsOptions
+
+    @Option(
+        help: """
+            With --metrics-port, /readyz answers "not ready" when messages wait and no batch committed for \
+            this long, e.g. 60s. Env: STUCK_AFTER. Default: 60s.
+            """)
+    var stuckAfter: DurationArgument?
+
+    /// The flag, else `STUCK_AFTER` (checked in `validate`), else a minute.
+    private var stuckAfterDuration: Duration {
+        let value = stuckAfter ?? Environment.value("STUCK_AFTER").flatMap(DurationArgument.init(argument:))
+        return .milliseconds(value?.milliseconds ?? 60_000)
+    }
 
     @Option(
         name: .customLong("group-id"),
@@ -73,6 +88,9 @@ struct LoadCommand: AsyncParsableCommand {
     }
 
     func validate() throws {
+        if stuckAfter == nil, let raw = Environment.value("STUCK_AFTER"), DurationArgument(argument: raw) == nil {
+            throw ValidationError("STUCK_AFTER: expected a duration such as 60s or 2m, got \(raw.debugDescription)")
+        }
         guard batchSize > 0 else { throw ValidationError("--batch-size must be positive") }
         guard batchMs > 0 else { throw ValidationError("--batch-ms must be positive") }
         if partitionsAhead == nil, let raw = Environment.value("PARTITIONS_AHEAD"), Int(raw) == nil {
@@ -110,14 +128,35 @@ struct LoadCommand: AsyncParsableCommand {
                 "batch.max_messages": "\(batchSize)", "batch.max_ms": "\(batchMs)",
                 "until_caught_up": "\(untilCaughtUp)", "on_gap": "\(onGap)",
                 "partitions_ahead": "\(partitionsAheadDays)",
+                "metrics_port": "\(operations.port.map(String.init) ?? "off")",
                 LogKey.kafkaSettings: "\(kafkaConfiguration.redactedDescription)",
             ])
+        OperationsOptions.describe(LoaderMetrics.descriptions)
+        let metrics = LoaderMetrics()
+        let readiness = Readiness(required: ["kafka", "postgres", "progress"])
+        let server: OperationsServer?
+        do {
+            server = try await operations.serve(readiness: readiness, logger: logger, beforeScrape: metrics.refreshAge)
+        } catch {
+            ExitMessage.fail("loader", error)
+        }
+        let sampler =
+            server == nil
+            ? nil
+            : LagSampler(
+                metrics: metrics, readiness: readiness, kafka: kafkaConfiguration, topic: configuration.topic,
+                database: settings, stuckAfter: stuckAfterDuration, logger: logger)
         let s = await BlockingService.runCommand("loader", logger: logger) { [configuration] stop in
-            try PurchaseLoader(
-                configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger
+            let sampling = StopSignal()
+            defer { sampling.stop() }
+            sampler?.start(stop: sampling)
+            return try PurchaseLoader(
+                configuration: configuration, kafka: kafkaConfiguration, databaseSettings: settings, logger: logger,
+                metrics: metrics
             )
             .run(stop: stop)
         }
+        await server?.stop()
         let rate = s.loadSeconds > 0 ? Int(Double(s.rows + s.deadLetters) / s.loadSeconds) : 0
         print(
             "loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount); "

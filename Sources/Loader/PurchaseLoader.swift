@@ -19,6 +19,8 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     let databaseSettings: String
     let logger: Logger
     let offsets: OffsetStore
+    /// Counted once per batch or poll; the sampler reads the partitions' positions from it.
+    let metrics: LoaderMetrics
 
     private var db: PostgresConnection!
     private var consumer: KafkaConsumer!
@@ -43,12 +45,18 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     private var rowsAtLastProgress = 0
     private var firstAssignment: UInt64?
     private var lastMaintenance = MonotonicClock.nowMilliseconds()
+    /// Messages handled since the consumed counter was last told.
+    private var consumedUncounted = 0
 
-    init(configuration: LoaderConfiguration, kafka: KafkaConfiguration, databaseSettings: String, logger: Logger) {
+    init(
+        configuration: LoaderConfiguration, kafka: KafkaConfiguration, databaseSettings: String, logger: Logger,
+        metrics: LoaderMetrics = LoaderMetrics()
+    ) {
         self.configuration = configuration
         self.kafka = kafka
         self.databaseSettings = databaseSettings
         self.logger = logger
+        self.metrics = metrics
         self.offsets = OffsetStore(topic: configuration.topic, groupID: configuration.groupID)
     }
 
@@ -129,6 +137,10 @@ final class PurchaseLoader: KafkaRebalanceHandler {
                 timeout = Int32(clamping: due > now ? min(100, due - now) : 0)
             }
             let got = try consumer.poll(timeoutMilliseconds: timeout) { event in try handle(event) }
+            if consumedUncounted > 0 {
+                metrics.consumed(consumedUncounted)
+                consumedUncounted = 0
+            }
             // With untilCaughtUp, the last batch commits as soon as every partition has been read up to its
             // target, instead of staying open until --batch-ms for messages that will not come.
             let finished = configuration.untilCaughtUp && partitionEndSeen && reachedTargets()
@@ -160,10 +172,12 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             { "batch \(failedBatch), which failed to commit, to be re-read" } else { "nothing" }
         batch = nil
         failedBatch = nil
+        metrics.postgres(up: false)
         let resumed = try PostgresOutage(logger: logger, stop: stop).waitOut(error, lost: dropped) { () -> Bool in
             db = try PostgresConnection(settings: databaseSettings, applicationName: "purchase-loader")
             try restartOwnedPartitions()
             statistics.reconnects += 1
+            metrics.reconnected()
             logger.info(
                 "resuming partitions from their stored offsets", metadata: [LogKey.partitionCount: "\(owned.count)"])
             return true
@@ -180,6 +194,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     private func handle(_ event: KafkaConsumerEvent) throws {
         switch event {
         case .message(let message):
+            consumedUncounted += 1
             guard let stored = expected[message.partition] else { return }  // not ours (any more)
             if let position = batch?.nextOffsets[message.partition] ?? stored, message.offset < position {
                 statistics.alreadyLoaded += 1
@@ -215,6 +230,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     private func commit() throws {
         guard var batch else { return }
         self.batch = nil
+        let started = ContinuousClock.now
         do {
             guard try batch.write(to: db, groupID: configuration.groupID, offsets: offsets, expected: expected) else {
                 throw PipelineError(.fenced, "another loader advanced a partition of batch \(batch.id)")
@@ -223,6 +239,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
         } catch let error as PipelineError where error.code == .fenced {
             db.rollbackQuietly()
             statistics.fencedBatches += 1
+            metrics.fenced()
             logger.warning(
                 "batch dropped: another loader advanced one of its partitions; re-reading offsets",
                 metadata: [LogKey.batchID: "\(batch.id)", LogKey.partitions: "\(batch.nextOffsets.keys.sorted())"])
@@ -234,6 +251,10 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             throw error
         }
         for (partition, next) in batch.nextOffsets { expected[partition] = next }
+        metrics.committed(
+            rows: batch.rows.purchases.rowCount, deadLettersByKind: batch.rows.deadLettersByKind,
+            copyBytes: batch.copyBytes, duration: ContinuousClock.now - started)
+        metrics.positions(expected)
         statistics.batches += 1
         statistics.rows += batch.rows.purchases.rowCount
         statistics.deadLetters += batch.rows.deadLetters.rowCount
@@ -379,6 +400,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
                 start[tp] = .beginning
             }
         }
+        metrics.positions(expected)
         return start
     }
 
@@ -394,6 +416,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             expected[tp.partition] = nil
             endReached[tp.partition] = nil
         }
+        metrics.positions(expected)
         logger.info("partitions revoked", metadata: [LogKey.partitionCount: "\(partitions.count)"])
     }
 }

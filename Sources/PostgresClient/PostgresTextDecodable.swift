@@ -21,6 +21,11 @@ extension Int64: PostgresTextDecodable {
     public init?(postgresText text: String) { self.init(text) }
 }
 
+extension Double: PostgresTextDecodable {
+    /// `float8`'s text (Postgres 12+ prints the shortest exact form), `NaN` and `Infinity` included.
+    public init?(postgresText text: String) { self.init(text) }
+}
+
 extension Bool: PostgresTextDecodable {
     /// Postgres' text form of a boolean is `t` or `f`.
     public init?(postgresText text: String) {

@@ -41,6 +41,8 @@ struct RollupRunner {
         /// The rows each model wrote (inserted, updated or deleted).
         var rowsByModel: [String: Int] = [:]
         var milliseconds: UInt64 = 0
+        /// Time each model's statement took in the pass (recomputes beside the table not included).
+        var durationByModel: [String: Duration] = [:]
         /// The models recomputed over all their history (new, changed, derived from a changed one, --full).
         var recomputed: [String] = []
         /// The models that could not run, with why.
@@ -128,7 +130,9 @@ struct RollupRunner {
                 if recompute.contains(model.name) { continue }
                 try db.execute(script: "savepoint rollup_model")
                 do {
+                    let modelStarted = ContinuousClock.now
                     let (written, added) = try run(model, version: versions[model.name]!, addable: addable, db)
+                    result.durationByModel[model.name] = ContinuousClock.now - modelStarted
                     if added > 0 { result.addedMinutes[model.name] = added }
                     result.rowsByModel[model.name] = written
                     result.rowsUpserted += written

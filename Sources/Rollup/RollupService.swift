@@ -1,4 +1,5 @@
 import Logging
+import Operations
 import PostgresClient
 import ProcessSupport
 
@@ -27,6 +28,9 @@ struct RollupService {
     /// pass, however long the passes take.
     let intervalMilliseconds: UInt64?
     let logger: Logger
+    /// Set by `rollup run --every` with `--metrics-port`: what each pass reports to Prometheus and `/readyz`.
+    var metrics: RollupMetrics?
+    var readiness: Readiness?
 
     func run(stop: StopSignal) throws {
         var db = try connect()
@@ -49,6 +53,7 @@ struct RollupService {
                 runner!.allowedLatenessSeconds = allowedLatenessSeconds
                 let result = try runner!.runPass(db)
                 full = false
+                try report(result, models.models.map(\.name), db)
                 if intervalMilliseconds == nil {
                     guard result.failures.isEmpty else {
                         throw PipelineError(.model, result.failures.map(\.message).joined(separator: "; "))
@@ -56,17 +61,35 @@ struct RollupService {
                     return
                 }
             } catch let error as PostgresError where error.isOutage {
+                metrics?.failed()
+                readiness?.set("postgres", ready: false, "\(error)", validFor: .seconds(3_600))
                 let outage = PostgresOutage(logger: logger, stop: stop)
                 guard let reconnected = try outage.waitOut(error, lost: "the pass in progress", reconnect: connect)
                 else { return }
                 db = reconnected
                 continue
             } catch let error as PipelineError where intervalMilliseconds != nil && error.code == .model {
+                metrics?.failed()
                 logger.error("rollup models unreadable", metadata: [LogKey.error: "\(error)"])
             }
             let elapsed = MonotonicClock.nowMilliseconds() - started
             if elapsed < intervalMilliseconds! { stop.wait(milliseconds: intervalMilliseconds! - elapsed) }
         }
+    }
+
+    /// Tells the metrics and `/readyz` a pass completed. The pass check stays valid for three intervals (at
+    /// least a minute): a rollup whose passes stop coming turns unready by itself.
+    private func report(_ result: RollupRunner.PassResult, _ models: [String], _ db: PostgresConnection) throws {
+        try metrics?.passed(result, models: models, db)
+        guard let readiness, let intervalMilliseconds else { return }
+        let validFor = Duration.milliseconds(max(60_000, 3 * intervalMilliseconds))
+        readiness.set("postgres", ready: true, "connected", validFor: validFor)
+        readiness.set(
+            "passes", ready: true,
+            result.failures.isEmpty
+                ? "last pass took \(result.milliseconds) ms"
+                : "last pass took \(result.milliseconds) ms; failing models: \(result.failures.map(\.model).joined(separator: ", "))",
+            validFor: validFor)
     }
 
     /// One maintenance step. Its failure is logged and does not stop the passes (an outage aside, which the

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Logging
+import Operations
 import PostgresClient
 import ProcessSupport
 
@@ -22,6 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var paths: PathOptions
     @OptionGroup var log: LogOptions
     @OptionGroup(title: "Partition lifecycle") var maintenance: MaintenanceOptions
+    @OptionGroup(title: "Operations (with --every)") var operations: OperationsOptions
 
     @Option(
         help:
@@ -52,7 +54,12 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 
-    func validate() throws { _ = try latenessSeconds }
+    func validate() throws {
+        _ = try latenessSeconds
+        if operations.port != nil, every == nil {
+            throw ValidationError("--metrics-port (or METRICS_PORT) serves a running rollup: add --every")
+        }
+    }
 
     func run() async throws {
         let logger = log.bootstrap(label: "rollup")
@@ -67,11 +74,27 @@ struct RunCommand: AsyncParsableCommand {
                 "partitions_ahead": "\(settings.daysAhead)", "partition_horizon_days": "\(settings.horizonDays)",
                 "raw_retention_days": "\(settings.rawRetentionDays.map(String.init) ?? "off")",
                 "summary_retention_days": "\(settings.summaryRetentionDays.map(String.init) ?? "off")",
+                "metrics_port": "\(operations.port.map(String.init) ?? "off")",
             ])
-        let service = RollupService(
+        var service = RollupService(
             sqlDirectory: paths.sql, full: full, allowedLatenessSeconds: lateness,
             maintenance: settings, databaseSettings: database.settings,
             intervalMilliseconds: every?.milliseconds, logger: logger)
-        await BlockingService.runCommand("rollup run", logger: logger) { stop in try service.run(stop: stop) }
+        OperationsOptions.describe(RollupMetrics.descriptions)
+        let metrics = RollupMetrics()
+        let readiness = Readiness(required: ["postgres", "passes"])
+        let server: OperationsServer?
+        do {
+            server = try await operations.serve(readiness: readiness, logger: logger, beforeScrape: metrics.refreshAge)
+        } catch {
+            ExitMessage.fail("rollup run", error)
+        }
+        if server != nil {
+            service.metrics = metrics
+            service.readiness = readiness
+        }
+
+        await BlockingService.runCommand("rollup run", logger: logger) { [service] stop in try service.run(stop: stop) }
+        await server?.stop()
     }
 }

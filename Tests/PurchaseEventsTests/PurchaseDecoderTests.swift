@@ -196,7 +196,7 @@ import Testing
         bytes[bytes.firstIndex(of: UInt8(ascii: "#"))!] = 0xFF
         let error = #expect(throws: ValidationFailure.self) { try decode(bytes: &bytes) }
         #expect(error?.reason.hasSuffix("invalid UTF-8 in a string") == true)
-        #expect(throws: ValidationFailure("null message value")) { try decoder.decode(nil, now: now) }
+        #expect(throws: ValidationFailure(.notJSON, "null message value")) { try decoder.decode(nil, now: now) }
     }
 
     /// The hostile catalogue is the validation policy as data: every kind must meet the outcome it declares,
@@ -222,5 +222,27 @@ import Testing
             #expect(failure.reason.count >= 10 && failure.reason.count <= 200, "\(kind): \(failure.reason)")
         }
         #expect((message.key == nil) == (kind == .nullKey))
+    }
+
+    /// The kind is what metrics and dashboards count by, so each problem must land in its own kind, not in
+    /// whichever the decoder happened to check first.
+    @Test(arguments: [
+        (HostileMessage.truncatedJSON, ValidationFailure.Kind.notJSON), (.nullValue, .notJSON),
+        (.missingField, .missingField), (.duplicatedField, .duplicateField), (.quantityAsString, .wrongType),
+        (.zeroQuantity, .badQuantity), (.moneyWithThreeDecimals, .badMoney),
+        (.amountNotQuantityTimesPrice, .amountMismatch), (.createdAtFarFuture, .badTime), (.idTooLong, .badText),
+    ])
+    func failureHasItsKind(_ hostile: HostileMessage, _ expected: ValidationFailure.Kind) throws {
+        let purchase = sample()
+        let message = hostile.make(from: purchase.jsonBytes, key: Array(purchase.userID.utf8), purchase: purchase)
+        let failure: ValidationFailure? =
+            if let value = message.value {
+                value.withUnsafeBytes { raw in
+                    #expect(throws: ValidationFailure.self) { try decoder.decode(raw, now: now) }
+                }
+            } else {
+                #expect(throws: ValidationFailure.self) { try decoder.decode(nil, now: now) }
+            }
+        #expect(failure?.kind == expected, "\(hostile): \(failure?.reason ?? "loaded")")
     }
 }

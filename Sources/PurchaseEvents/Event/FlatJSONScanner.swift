@@ -23,7 +23,7 @@ struct FlatJSONScanner {
     mutating func scanObject(_ visit: (JSONText, Value) throws(ValidationFailure) -> Void) throws(ValidationFailure) {
         skipWhitespace()
         guard peek() == UInt8(ascii: "{") else {
-            throw ValidationFailure(bytes.isEmpty ? "empty message" : "not a JSON object")
+            throw ValidationFailure(.notJSON, bytes.isEmpty ? "empty message" : "not a JSON object")
         }
         i += 1
         skipWhitespace()
@@ -56,7 +56,7 @@ struct FlatJSONScanner {
     private func peek() -> UInt8? { i < bytes.count ? bytes[i] : nil }
 
     private func failure(_ what: String) -> ValidationFailure {
-        ValidationFailure("invalid JSON at byte \(i): \(what)")
+        ValidationFailure(.notJSON, "invalid JSON at byte \(i): \(what)")
     }
 
     private mutating func skipWhitespace() {

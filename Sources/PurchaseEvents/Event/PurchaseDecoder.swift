@@ -146,7 +146,7 @@ public struct PurchaseDecoder: Sendable {
     /// is valid only while `value` is.
     func decodeBorrowing(_ value: UnsafeRawBufferPointer?, now: EventTime) throws(ValidationFailure) -> BorrowedPurchase
     {
-        guard let value else { throw ValidationFailure("null message value") }
+        guard let value else { throw ValidationFailure(.notJSON, "null message value") }
         var strings = Strings()
         var quantity: Int64 = 0
         var unitPrice = Money(cents: 0)
@@ -157,7 +157,9 @@ public struct PurchaseDecoder: Sendable {
         try scanner.scanObject { (key, value) throws(ValidationFailure) in
             guard let field = Field(key: key) else { return }
             let bit = 1 << field.rawValue
-            guard seen & bit == 0 else { throw ValidationFailure("field \(key.string) appears more than once") }
+            guard seen & bit == 0 else {
+                throw ValidationFailure(.duplicateField, "field \(key.string) appears more than once")
+            }
             seen |= bit
             switch field {
             case .quantity: quantity = try Self.quantity(value)
@@ -167,17 +169,19 @@ public struct PurchaseDecoder: Sendable {
             case .createdAt: createdAt = try Self.time(value)
             case .userID, .productID: strings[field] = try Self.identifier(value, field)
             default:
-                guard case .string(let text) = value else { throw ValidationFailure("\(field.name) must be a string") }
+                guard case .string(let text) = value else {
+                    throw ValidationFailure(.wrongType, "\(field.name) must be a string")
+                }
                 strings[field] = text
             }
         }
         if seen != 1 << Field.allCases.count - 1 {
             for field in Field.allCases where seen & 1 << field.rawValue == 0 {
-                throw ValidationFailure("missing field \(field.name)")
+                throw ValidationFailure(.missingField, "missing field \(field.name)")
             }
         }
         guard quantity >= 1, quantity <= 10_000 else {
-            throw ValidationFailure("quantity must be between 1 and 10000, got \(quantity)")
+            throw ValidationFailure(.badQuantity, "quantity must be between 1 and 10000, got \(quantity)")
         }
 
         func text(_ field: Field) throws(ValidationFailure) -> JSONText {
@@ -188,32 +192,37 @@ public struct PurchaseDecoder: Sendable {
                 if bytes.contains(0) { return "contains a NUL character" }
                 return nil
             }
-            if let problem { throw ValidationFailure("\(field.name) \(problem)") }
+            if let problem { throw ValidationFailure(.badText, "\(field.name) \(problem)") }
             return s
         }
 
         guard let purchaseID = strings.purchaseID!.withBytes({ PurchaseID(bytes: $0) }) else {
-            throw ValidationFailure("purchase_id is not a UUID")
+            throw ValidationFailure(.badPurchaseID, "purchase_id is not a UUID")
         }
         let country = try text(.country)
         guard ReferenceData.isCountry(country) else {
-            throw ValidationFailure("country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
+            throw ValidationFailure(
+                .unknownCountry, "country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
         }
         let currency = try text(.currency)
         guard ReferenceData.isCurrency(currency) else {
-            throw ValidationFailure("currency \(currency.string.debugDescription) is not an ISO 4217 code")
+            throw ValidationFailure(
+                .unknownCurrency, "currency \(currency.string.debugDescription) is not an ISO 4217 code")
         }
         guard unitPrice.cents <= 100_000_000 else {
-            throw ValidationFailure("unit_price \(unitPrice) is above 1000000.00")
+            throw ValidationFailure(.badMoney, "unit_price \(unitPrice) is above 1000000.00")
         }
         let expected = Money(cents: unitPrice.cents * quantity)
         guard amount == expected else {
             throw ValidationFailure(
+                .amountMismatch,
                 "amount \(amount) is not quantity × unit_price (\(quantity) × \(unitPrice) = \(expected))")
         }
-        guard createdAt >= earliest else { throw ValidationFailure("created_at \(createdAt) is before \(earliest)") }
+        guard createdAt >= earliest else {
+            throw ValidationFailure(.badTime, "created_at \(createdAt) is before \(earliest)")
+        }
         guard createdAt.microsecondsSinceEpoch <= now.microsecondsSinceEpoch + maxFutureSkew else {
-            throw ValidationFailure("created_at \(createdAt) is in the future (loader clock \(now))")
+            throw ValidationFailure(.badTime, "created_at \(createdAt) is in the future (loader clock \(now))")
         }
         return BorrowedPurchase(
             purchaseID: purchaseID, userID: try text(.userID), productID: try text(.productID),
@@ -223,9 +232,9 @@ public struct PurchaseDecoder: Sendable {
 
     /// `quantity`: a JSON integer (a string "3" is refused: quantities are counted, not labelled).
     private static func quantity(_ value: FlatJSONScanner.Value) throws(ValidationFailure) -> Int64 {
-        guard case .number(let digits) = value else { throw ValidationFailure("quantity must be a number") }
+        guard case .number(let digits) = value else { throw ValidationFailure(.wrongType, "quantity must be a number") }
         guard let quantity = integer(digits) else {
-            throw ValidationFailure("quantity must be a whole number, got \(excerpt(digits, 24))")
+            throw ValidationFailure(.badQuantity, "quantity must be a whole number, got \(excerpt(digits, 24))")
         }
         return quantity
     }
@@ -238,6 +247,7 @@ public struct PurchaseDecoder: Sendable {
         case .string(let text):
             guard let money = text.withBytes({ Money(decimalString: $0) }) else {
                 throw ValidationFailure(
+                    .badMoney,
                     "\(field.name) \(text.string.prefix(32).debugDescription) is not a decimal string with two places and at most 12 digits before the point"
                 )
             }
@@ -245,12 +255,14 @@ public struct PurchaseDecoder: Sendable {
         case .number(let digits):
             guard let money = Money(jsonNumber: digits) else {
                 throw ValidationFailure(
+                    .badMoney,
                     "\(field.name) \(excerpt(digits, 32)) is not a number with at most two decimal places, 12 digits before the point, no sign or exponent"
                 )
             }
             return money
         default:
-            throw ValidationFailure("\(field.name) must be a decimal string like \"12.50\" or a number like 12.5")
+            throw ValidationFailure(
+                .wrongType, "\(field.name) must be a decimal string like \"12.50\" or a number like 12.5")
         }
     }
 
@@ -261,20 +273,23 @@ public struct PurchaseDecoder: Sendable {
         case .string(let text):
             guard let time = text.withBytes({ EventTime(rfc3339: $0) }) else {
                 throw ValidationFailure(
-                    "created_at \(text.string.prefix(40).debugDescription) is not an RFC 3339 time")
+                    .badTime, "created_at \(text.string.prefix(40).debugDescription) is not an RFC 3339 time")
             }
             return time
         case .number(let digits):
             guard let milliseconds = integer(digits) else {
-                throw ValidationFailure("created_at \(excerpt(digits, 32)) is not a whole number of epoch milliseconds")
+                throw ValidationFailure(
+                    .badTime, "created_at \(excerpt(digits, 32)) is not a whole number of epoch milliseconds")
             }
             // 1970 to 9999, so that the time can be printed (in a reason, too) as RFC 3339.
             guard milliseconds >= 0, milliseconds <= 253_402_300_799_999 else {
-                throw ValidationFailure("created_at \(milliseconds) is not epoch milliseconds between 1970 and 9999")
+                throw ValidationFailure(
+                    .badTime, "created_at \(milliseconds) is not epoch milliseconds between 1970 and 9999")
             }
             return EventTime(microsecondsSinceEpoch: milliseconds * 1_000)
         default:
-            throw ValidationFailure("created_at must be an RFC 3339 string or an integer of epoch milliseconds")
+            throw ValidationFailure(
+                .badTime, "created_at must be an RFC 3339 string or an integer of epoch milliseconds")
         }
     }
 
@@ -291,10 +306,11 @@ public struct PurchaseDecoder: Sendable {
                     $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "e") || $0 == UInt8(ascii: "E")
                 })
             else {
-                throw ValidationFailure("\(field.name) \(excerpt(digits, 32)) is a number but not a whole one")
+                throw ValidationFailure(
+                    .wrongType, "\(field.name) \(excerpt(digits, 32)) is a number but not a whole one")
             }
             return .raw(digits)
-        default: throw ValidationFailure("\(field.name) must be a string or a whole number")
+        default: throw ValidationFailure(.wrongType, "\(field.name) must be a string or a whole number")
         }
     }
 

@@ -9,7 +9,7 @@
 /// through the very `add` the loader calls, without linking Kafka or Postgres.
 public struct StagingRows {
     public static let purchaseFieldCount: Int16 = 15
-    public static let deadLetterFieldCount: Int16 = 7
+    public static let deadLetterFieldCount: Int16 = 8
 
     /// The `staging_purchases` columns the purchase rows fill, in order.
     public static let purchaseColumns = """
@@ -18,7 +18,7 @@ public struct StagingRows {
         """
     /// The `dead_letters` columns the dead-letter rows fill, in order.
     public static let deadLetterColumns =
-        "kafka_topic, kafka_partition, kafka_offset, message_key, message_value, reason, load_batch_id"
+        "kafka_topic, kafka_partition, kafka_offset, message_key, message_value, reason, reason_kind, load_batch_id"
 
     /// The load batch every row names (`load_batch_id`).
     public let batchID: Int64
@@ -30,6 +30,8 @@ public struct StagingRows {
     public private(set) var minutes = MinuteSpans()
     /// The sum of the valid purchases' amounts, for the loader's summary line.
     public private(set) var amount = Money(cents: 0)
+    /// The dead letters per `ValidationFailure.Kind`, in `Kind.allCases` order: the loader's metric.
+    public private(set) var deadLettersByKind = [Int](repeating: 0, count: ValidationFailure.Kind.allCases.count)
 
     public init(batchID: Int64, reservingCapacity capacity: Int = 0) {
         self.batchID = batchID
@@ -47,7 +49,7 @@ public struct StagingRows {
         do {
             add(try decoder.decodeBorrowing(value, now: now), origin: origin)
         } catch {
-            addDeadLetter(key: key, value: value, origin: origin, reason: error.reason)
+            addDeadLetter(key: key, value: value, origin: origin, failure: error)
         }
     }
 
@@ -90,9 +92,11 @@ public struct StagingRows {
 
     /// Adds a message that is not a valid purchase, its bytes as they came (nil stays NULL).
     public mutating func addDeadLetter(
-        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, origin: MessageOrigin, reason: String
+        key: UnsafeRawBufferPointer?, value: UnsafeRawBufferPointer?, origin: MessageOrigin, failure: ValidationFailure
     ) {
-        let variableBytes = origin.topic.utf8.count + (key?.count ?? 0) + (value?.count ?? 0) + reason.utf8.count
+        let (reason, kind) = (failure.reason, failure.kind.rawValue)
+        let variableBytes =
+            origin.topic.utf8.count + (key?.count ?? 0) + (value?.count ?? 0) + reason.utf8.count + kind.utf8.count
         deadLetters.appendRow(
             fieldCount: Self.deadLetterFieldCount,
             maximumByteCount: Int(Self.deadLetterFieldCount) * CopyFieldWriter.maximumFixedFieldSize + variableBytes
@@ -103,8 +107,10 @@ public struct StagingRows {
             row.bytes(key)
             row.bytes(value)
             row.text(reason)
+            row.text(kind)
             row.int64(batchID)
         }
+        deadLettersByKind[ValidationFailure.Kind.allCases.firstIndex(of: failure.kind)!] += 1
         nextOffsets[origin.partition] = origin.offset + 1
     }
 }
