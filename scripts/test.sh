@@ -17,6 +17,8 @@ services_env=$(scripts/services.sh up)
 eval "$services_env"
 swift test --skip-build
 CONFIG=debug DEMO_EVENTS=60000 scripts/e2e.sh
+# Every dashboard panel's SQL, expanded as Grafana does, as a read-only login on the database e2e loaded.
+python3 scripts/dashboards.py
 # The fault suite (scripts/faults.py): its own Postgres (.local/faults, port 55433) and dev brokers, stopped
 # when it ends; figures in .local/faults/results.json.
 python3 scripts/faults.py --bin "$BIN_DIR"

@@ -154,6 +154,15 @@ public final class KafkaConsumer {
         return (low, high)
     }
 
+    /// A partition's high watermark as the consumer last saw it in a fetch response, without asking the
+    /// broker (nil before the first fetch): cheap enough to ask between batches.
+    public func cachedHighWatermark(_ tp: TopicPartition) -> Int64? {
+        var low: Int64 = 0
+        var high: Int64 = 0
+        let err = rd_kafka_get_watermark_offsets(handle, tp.topic, tp.partition, &low, &high)
+        return err == RD_KAFKA_RESP_ERR_NO_ERROR && high >= 0 ? high : nil
+    }
+
     /// The topic's partition count, which also proves the cluster is reachable and the topic exists.
     public func partitionCount(timeoutMilliseconds: Int32) throws(KafkaError) -> Int {
         try Metadata.partitionCount(handle: handle, topic: topic, timeout: timeoutMilliseconds)

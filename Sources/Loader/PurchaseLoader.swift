@@ -45,6 +45,8 @@ final class PurchaseLoader: KafkaRebalanceHandler {
     private var rowsAtLastProgress = 0
     private var firstAssignment: UInt64?
     private var lastMaintenance = MonotonicClock.nowMilliseconds()
+    /// When the partitions' high watermarks were last recorded (`recordMarks`).
+    private var lastMarks: UInt64 = 0
     /// Messages handled since the consumed counter was last told.
     private var consumedUncounted = 0
 
@@ -154,6 +156,10 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             } else if !got, batch == nil, configuration.untilCaughtUp, try isCaughtUp() {
                 break
             }
+            if batch == nil, now - lastMarks >= Self.marksIntervalMilliseconds {
+                try recordMarks()
+                lastMarks = now
+            }
             if now - lastMaintenance >= UInt64(configuration.partitionMaintenanceMilliseconds) {
                 try commit()
                 try ensurePartitions()
@@ -162,6 +168,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             reportProgress()
         }
         try commit()
+        try recordMarks()
     }
 
     /// Waits out a Postgres outage: drops the batch (its transaction is gone), reconnects with backoff, and
@@ -334,6 +341,31 @@ final class PurchaseLoader: KafkaRebalanceHandler {
 
     private func nextBatchID() throws -> Int64 {
         try db.query("select nextval('load_batch_ids')").scalar(Int64.self)
+    }
+
+    /// How often `recordMarks` runs: the dashboards' lag is at most this old while the loader runs.
+    static let marksIntervalMilliseconds: UInt64 = 10_000
+
+    /// Records the owned partitions' high watermarks as the consumer last saw them (no broker call) in
+    /// `loader_partition_marks`, for the dashboards' "lag as last recorded". Between batches, in a statement
+    /// of its own.
+    private func recordMarks() throws {
+        var partitions: [Int64] = []
+        var highs: [Int64] = []
+        for partition in expected.keys.sorted() {
+            guard let high = consumer.cachedHighWatermark(TopicPartition(topic: configuration.topic, partition: partition))
+            else { continue }
+            partitions.append(Int64(partition))
+            highs.append(high)
+        }
+        guard !partitions.isEmpty else { return }
+        try db.query(
+            """
+            insert into loader_partition_marks (topic, partition, high_watermark, observed_at)
+            select $1, p, h, now() from unnest($2::integer[], $3::bigint[]) as m (p, h)
+            on conflict (topic, partition) do update
+            set high_watermark = excluded.high_watermark, observed_at = excluded.observed_at
+            """, [configuration.topic, PostgresArray.integers(partitions), PostgresArray.integers(highs)])
     }
 
     private func ensurePartitions() throws {
