@@ -353,7 +353,9 @@ final class PurchaseLoader: KafkaRebalanceHandler {
         var partitions: [Int64] = []
         var highs: [Int64] = []
         for partition in expected.keys.sorted() {
-            guard let high = consumer.cachedHighWatermark(TopicPartition(topic: configuration.topic, partition: partition))
+            guard
+                let high = consumer.cachedHighWatermark(
+                    TopicPartition(topic: configuration.topic, partition: partition))
             else { continue }
             partitions.append(Int64(partition))
             highs.append(high)
