@@ -69,3 +69,6 @@ echo "== rolling up"
 "$bin/rollup" run --log-level warning
 echo
 "$bin/rollup" report --expect-amount "$expected_amount"
+"$bin/rollup" report --html .local/report.html --log-level warning >/dev/null
+echo
+echo "The same story with charts, one self-contained page: $(pwd)/.local/report.html"

@@ -26,6 +26,12 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "The total amount the summary must hold, e.g. the generator's valid amount.")
     var expectAmount: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Write the report as one self-contained HTML page (inline SVG charts, no scripts) to this file.",
+            valueName: "file"))
+    var html: String?
+
     func validate() throws {
         guard windows > 0, countries > 0 else { throw ValidationError("--windows and --countries must be positive") }
     }
@@ -34,6 +40,11 @@ struct ReportCommand: AsyncParsableCommand {
         _ = log.bootstrap(label: "report")
         do {
             let db = try PostgresConnection(settings: database.settings, applicationName: "purchase-report")
+            if let html {
+                try HTMLReport(db: db).write(to: html)
+                print("report written to \(html)")
+                return
+            }
             let ok = try SummaryReport(db: db).print(windows: windows, countries: countries, expectAmount: expectAmount)
             if !ok { throw ExitCode.failure }
         } catch let exit as ExitCode {
