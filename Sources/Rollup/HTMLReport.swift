@@ -90,7 +90,8 @@ struct HTMLReport {
         let window = "\(first[2] ?? "")–\(first[3] ?? "") UTC"
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Amount by country, latest final window (\(window.htmlEscaped))</h2><figure>"
-            + SVGChart.horizontalBars(bars, valueAxis: "amount", title: "Amount by country, \(window)")
+            + SVGChart.horizontalBars(
+                bars, valueAxis: "amount, in each country's currency", title: "Amount by country, \(window)")
             + "<figcaption>\(bars.count) countries, largest first.</figcaption></figure>"
     }
 
@@ -134,7 +135,7 @@ struct HTMLReport {
         let series = names.map { name in SVGChart.Series(name: name, values: labels.map { values[name]?[$0] ?? 0 }) }
         return "<h2>Amount per country over time (top \(topCountries) and other)</h2><figure>"
             + SVGChart.lines(
-                series, xLabels: labels, valueAxis: "amount per \(minutes) min",
+                series, xLabels: labels, valueAxis: "amount per \(minutes) min (local currency)",
                 timeAxis: "window start, UTC (\(range))",
                 title: "Amount per country over time")
             + "<figcaption>Each point sums \(minutes)-minute windows.</figcaption></figure>"
@@ -149,7 +150,8 @@ struct HTMLReport {
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Amount by category</h2><figure>"
-            + SVGChart.horizontalBars(bars, valueAxis: "amount", title: "Amount by category") + "</figure>"
+            + SVGChart.horizontalBars(
+                bars, valueAxis: "amount, summed across currencies", title: "Amount by category") + "</figure>"
     }
 
     private func hourly() throws -> String {
@@ -164,7 +166,8 @@ struct HTMLReport {
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Hourly totals</h2><figure>"
-            + SVGChart.columns(bars, valueAxis: "amount", categoryAxis: "hour (UTC)", title: "Hourly totals")
+            + SVGChart.columns(
+                bars, valueAxis: "amount (all currencies)", categoryAxis: "hour (UTC)", title: "Hourly totals")
             + "<figcaption>From the purchase_summary_hourly model; the latest 48 hours at most.</figcaption></figure>"
     }
 

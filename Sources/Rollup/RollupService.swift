@@ -75,6 +75,7 @@ struct RollupService {
             let elapsed = MonotonicClock.nowMilliseconds() - started
             if elapsed < intervalMilliseconds! { stop.wait(milliseconds: intervalMilliseconds! - elapsed) }
         }
+        logger.info("rollup stopped", metadata: ["reason": "signalled; no pass was interrupted"])
     }
 
     /// Tells the metrics and `/readyz` a pass completed. The pass check stays valid for three intervals (at
