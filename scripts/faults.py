@@ -924,6 +924,12 @@ def scenario_operations(sc):
                   "Prometheus to scrape a rollup pass")
     lag = json.loads(harness.run([exe("loader"), "lag", "--json", "--log-level", "error"], env=sc.env, timeout=60).stdout)
     sc.check(lag["total_lag"] == 0, f"loader lag says {lag['total_lag']} after the full load")
+    windows = prometheus.query('sum(rollup_windows_recomputed_total{model="purchase_summary"}) + '
+                               'sum(rollup_windows_added_total{model="purchase_summary"})')
+    rebuilds = prometheus.query('rollup_rebuilds_total{model="purchase_summary"}')
+    sc.figures.update({"rollup_windows_updated": windows, "rollup_rebuilds": rebuilds})
+    sc.check((windows or 0) > 0 and (rebuilds or 0) >= 1,
+             f"the rollup's metrics say {windows} windows updated and {rebuilds} rebuilds of purchase_summary")
     for name, url in (("loader", loader_url), ("rollup", rollup_url)):
         status, body = http_get(url + "/readyz")
         sc.check(status == 200, f"{name} /readyz answered {status} while everything runs: {body}")

@@ -19,6 +19,15 @@ final class RollupMetrics: Sendable {
             "rollup_model_seconds", labels: ["model"], help: "Time a model's statement took in a pass.",
             buckets: MetricDescription.secondsBuckets),
         .init(
+            "rollup_windows_recomputed_total", labels: ["model"],
+            help: "Windows a model's incremental passes recomputed from all their raw rows."),
+        .init(
+            "rollup_rebuilds_total", labels: ["model"],
+            help: "Times a model was rebuilt over all its history (new, changed, --full), beside its table."),
+        .init(
+            "rollup_windows_added_total", labels: ["model"],
+            help: "Windows a model brought up to date by adding only their new events (additive models)."),
+        .init(
             "rollup_window_rows_written_total", labels: ["model"],
             help: "Summary rows (a window and its group) a model recomputed or added to."),
         .init("rollup_model_failures_total", labels: ["model"], help: "Passes in which a model failed."),
@@ -46,6 +55,9 @@ final class RollupMetrics: Sendable {
     /// The per-model series, made on a model's first pass.
     struct ModelSeries {
         let duration: Metrics.Timer
+        let recomputed: Counter
+        let rebuilds: Counter
+        let added: Counter
         let rows: Counter
         let failures: Counter
         let late: Counter
@@ -56,6 +68,9 @@ final class RollupMetrics: Sendable {
         init(_ model: String) {
             let label = [("model", model)]
             duration = Metrics.Timer(label: "rollup_model_seconds", dimensions: label)
+            recomputed = Counter(label: "rollup_windows_recomputed_total", dimensions: label)
+            rebuilds = Counter(label: "rollup_rebuilds_total", dimensions: label)
+            added = Counter(label: "rollup_windows_added_total", dimensions: label)
             rows = Counter(label: "rollup_window_rows_written_total", dimensions: label)
             failures = Counter(label: "rollup_model_failures_total", dimensions: label)
             late = Counter(label: "rollup_late_events_total", dimensions: label)
@@ -66,6 +81,9 @@ final class RollupMetrics: Sendable {
 
         func destroy() {
             duration.destroy()
+            recomputed.destroy()
+            rebuilds.destroy()
+            added.destroy()
             rows.destroy()
             failures.destroy()
             late.destroy()
@@ -121,6 +139,9 @@ final class RollupMetrics: Sendable {
                 let model = series[name] ?? ModelSeries(name)
                 series[name] = model
                 if let duration = result.durationByModel[name] { model.duration.record(duration: duration) }
+                model.recomputed.increment(by: result.windowsByModel[name]?.recomputed ?? 0)
+                model.added.increment(by: result.windowsByModel[name]?.added ?? 0)
+                if result.recomputed.contains(name) { model.rebuilds.increment() }
                 model.rows.increment(by: result.rowsByModel[name] ?? 0)
                 model.late.increment(by: result.lateEvents[name] ?? 0)
                 if failed.contains(name) { model.failures.increment() }

@@ -34,6 +34,12 @@ struct RollupRunner {
         self.logger = logger
     }
 
+    /// How many windows of a model a pass brought up to date, by how.
+    struct WindowCounts: Sendable, Equatable {
+        var recomputed = 0
+        var added = 0
+    }
+
     /// What one pass did, for its log line, `rollup run`'s exit status and the tests.
     struct PassResult: Sendable, Equatable {
         var minutesClaimed = 0
@@ -43,6 +49,8 @@ struct RollupRunner {
         var milliseconds: UInt64 = 0
         /// Time each model's statement took in the pass (recomputes beside the table not included).
         var durationByModel: [String: Duration] = [:]
+        /// The windows each model recomputed from their raw rows, and those it added new events to.
+        var windowsByModel: [String: WindowCounts] = [:]
         /// The models recomputed over all their history (new, changed, derived from a changed one, --full).
         var recomputed: [String] = []
         /// The models that could not run, with why.
@@ -131,8 +139,10 @@ struct RollupRunner {
                 try db.execute(script: "savepoint rollup_model")
                 do {
                     let modelStarted = ContinuousClock.now
-                    let (written, added) = try run(model, version: versions[model.name]!, addable: addable, db)
+                    let (written, added, windows) = try run(
+                        model, version: versions[model.name]!, addable: addable, db)
                     result.durationByModel[model.name] = ContinuousClock.now - modelStarted
+                    result.windowsByModel[model.name] = windows
                     if added > 0 { result.addedMinutes[model.name] = added }
                     result.rowsByModel[model.name] = written
                     result.rowsUpserted += written
@@ -204,10 +214,10 @@ struct RollupRunner {
     /// Brings one model up to date inside the pass's savepoint: its pending minutes, its statement, its row in
     /// `rollup_models`. With `addable` (the pass prepared `NewEvents`), an additive model adds the new events
     /// to the windows where that is exact and recomputes the others. Returns the rows it wrote and the
-    /// minutes it maintained by adding.
+    /// minutes it maintained by adding, and the windows it recomputed and added to.
     private func run(
         _ model: RollupModel, version: String, addable: Bool, _ db: PostgresConnection
-    ) throws -> (written: Int, added: Int) {
+    ) throws -> (written: Int, added: Int, windows: WindowCounts) {
         try db.execute(script: "delete from rollup_touched")
         let touched = try db.query(
             """
@@ -217,15 +227,18 @@ struct RollupRunner {
         ).affectedRows
         var written = 0
         var added = 0
+        var windows = WindowCounts()
         if touched > 0 {
             if addable && !model.header.additive.isEmpty { added = try NewEvents.takeAddable(model, db) }
             if touched > added {
+                windows.recomputed = try Self.windowCount(in: "rollup_touched", model, db)
                 // The models join on this table; without statistics the planner guesses thousands of rows.
                 try db.execute(script: "analyze rollup_touched")
                 written = try db.query(model.sql, model.takesWindowSize ? [model.header.windowInterval] : [])
                     .affectedRows
             }
             if added > 0 {
+                windows.added = try Self.windowCount(in: "rollup_added", model, db)
                 guard let real = try model.realTable(db) else {
                     throw PipelineError(
                         .model, "its table \(model.header.table) does not exist (a migration creates it)")
@@ -234,7 +247,18 @@ struct RollupRunner {
             }
         }
         try Self.record(model, version: version, rows: written, db)
-        return (written, added)
+        return (written, added, windows)
+    }
+
+    /// The model's windows among the minutes of one of the pass's minute tables (`rollup_touched`,
+    /// `rollup_added`), for the metrics.
+    private static func windowCount(in table: StaticString, _ model: RollupModel, _ db: PostgresConnection) throws
+        -> Int
+    {
+        try db.query(
+            "select count(distinct purchase_window_start(minute, $1::interval)) from \(table)",
+            [model.header.windowInterval]
+        ).scalar(Int.self)
     }
 
     /// The finality step of `models` (each in a savepoint: a failure is the model's, as in the pass), after

@@ -151,6 +151,9 @@ import Testing
         try batch(5, purchases("01", 10) + purchases("02", 10))
         pass = try rollup(db)
         #expect(added(pass) == [2, 2])
+        // What the metrics count: 10:00 recomputed, 10:01 and 10:02 added; the hourly model recomputes its hour.
+        #expect(pass.windowsByModel["purchase_summary"] == .init(recomputed: 1, added: 2))
+        #expect(pass.windowsByModel["purchase_summary_hourly"] == .init(recomputed: 1, added: 0))
         #expect(try allMismatches(db) == [0, 0, 0, 0])
         #expect(
             try db.count(
