@@ -14,6 +14,7 @@
 Run after scripts/e2e.sh (make test does), with DATABASE_URL pointing at its database. Python 3 standard
 library only; exits 1 with one line per failure.
 """
+import csv
 import datetime
 import glob
 import json
@@ -175,7 +176,7 @@ def query(sql, user=CHECK_ROLE):
                             capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip())
-    lines = list(__import__("csv").reader(result.stdout.splitlines()))
+    lines = list(csv.reader(result.stdout.splitlines()))
     return (lines[0], lines[1:]) if lines else ([], [])
 
 

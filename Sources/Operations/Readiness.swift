@@ -1,4 +1,3 @@
-import Foundation
 import Synchronization
 
 /// What `/readyz` answers: a few named checks (postgres, kafka, progress), each set by the component that
