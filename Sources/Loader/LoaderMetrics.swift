@@ -126,6 +126,6 @@ final class LoaderMetrics: Sendable {
     /// Brings the commit age up to the moment of a scrape.
     func refreshAge() {
         let since = ContinuousClock.now - snapshot.lastCommit
-        lastCommitAge.record(Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18)
+        lastCommitAge.record(since.seconds)
     }
 }

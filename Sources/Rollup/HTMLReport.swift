@@ -105,18 +105,21 @@ struct HTMLReport {
             top as (
                 select country from purchase_summary group by country
                 order by sum(total_amount) desc, country limit $1
+            ),
+            binned as (
+                select date_bin(make_interval(mins => (select minutes from size)), window_start,
+                                (select first from bounds)) as bin,
+                       case when country in (select country from top) then country else 'other' end as series,
+                       total_amount
+                from purchase_summary
             )
-            select to_char(date_bin(make_interval(mins => (select minutes from size)), window_start,
-                                    (select first from bounds)) at time zone 'UTC', 'HH24:MI') as t,
-                   case when country in (select country from top) then country else 'other' end,
-                   sum(total_amount)::float8::text,
+            select to_char(bin at time zone 'UTC', 'HH24:MI'), series, sum(total_amount)::float8::text,
                    (select minutes from size)::text,
                    (select to_char(first at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' to '
                            || to_char(last at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from bounds)
-            from purchase_summary
-            group by date_bin(make_interval(mins => (select minutes from size)), window_start, (select first from bounds)),
-                     2, 1
-            order by date_bin(make_interval(mins => (select minutes from size)), window_start, (select first from bounds))
+            from binned
+            group by bin, series
+            order by bin, series
             """, [String(topCountries)], columns: 5)
         guard let minutes = found.first?[3], let range = found.first?[4] else { return "" }
         var labels: [String] = []

@@ -160,6 +160,6 @@ final class RollupMetrics: Sendable {
     /// Brings the age of the last pass up to the moment of a scrape.
     func refreshAge() {
         let since = ContinuousClock.now - lastPass.withLock { $0 }
-        lastPassAge.record(Double(since.components.seconds) + Double(since.components.attoseconds) / 1e18)
+        lastPassAge.record(since.seconds)
     }
 }
