@@ -180,9 +180,7 @@ struct HTMLReport {
             select (select count(*) from staging_purchases)::text, (select count(*) from dead_letters)::text,
                    (select count(*) from load_batches)::text,
                    (select to_char(max(committed_at) at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS') from load_batches),
-                   (select coalesce(sum(greatest(m.high_watermark - coalesce(o.next_offset, 0), 0)), 0)
-                    from loader_partition_marks as m
-                    left join loader_offsets as o on o.topic = m.topic and o.partition = m.partition)::text,
+                   (select coalesce(sum(lag), 0) from loader_partition_lag)::text,
                    (select coalesce(sum(late_events), 0) from rollup_late_events)::text,
                    (select count(*) from rollup_late_events)::text
             """, columns: 7)[0]

@@ -72,15 +72,10 @@ struct ModelStatus: Codable, Sendable, Equatable {
                 ? .new
                 : record!.version != versions[model.name]
                     ? .changed : recomputed.contains(model.name) ? .sourceChanged : .current
+            // The file's window, not the recorded one: a changed model is planned at its new size.
             let pending = try db.query(
-                """
-                with minutes as (
-                    select minute from rollup_pending where model = $1
-                    union
-                    select minute from ingest_ledger
-                )
-                select count(*), count(distinct purchase_window_start(minute, $2::interval)) from minutes
-                """, [model.name, model.header.windowInterval])
+                "select minutes, windows from rollup_pending_counts($1, $2::interval)",
+                [model.name, model.header.windowInterval])
             var status = ModelStatus(
                 name: model.name, file: model.file, table: model.header.table,
                 windowMinutes: model.header.windowMinutes, source: model.header.source, state: state,

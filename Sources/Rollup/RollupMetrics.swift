@@ -105,21 +105,8 @@ final class RollupMetrics: Sendable {
         lastPass.withLock { $0 = .now }
         let standing = try db.query(
             """
-            with oldest_load as (
-                select min(b.committed_at) as at
-                from ingest_ledger l join load_batches b on b.id = l.load_batch_id
-            )
-            select m.name,
-                   extract(epoch from m.watermark)::float8,
-                   extract(epoch from case
-                       when exists (select from rollup_pending p where p.model = m.name)
-                           then now() - least(coalesce(m.last_run_at, m.version_since), (select at from oldest_load))
-                       else coalesce(now() - (select at from oldest_load), interval '0')
-                   end)::float8,
-                   (select count(distinct date_bin(make_interval(mins => m.window_minutes), minute, timestamptz 'epoch'))
-                    from (select minute from rollup_pending p where p.model = m.name
-                          union select minute from ingest_ledger) as minutes)
-            from rollup_models m where m.name = any($1::text[])
+            select model, extract(epoch from watermark)::float8, behind_seconds, pending_windows
+            from rollup_model_standing where model = any($1::text[])
             """, [PostgresArray.text(names)])
         var read: [String: (watermark: Double?, behind: Double, pending: Int)] = [:]
         for row in 0..<standing.rowCount {
