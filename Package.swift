@@ -75,6 +75,13 @@ let package = Package(
             ]
         ),
 
+        // The rollup's model engine: models (a header and a select), their tables, the pass, increments,
+        // rebuilds, finality, backfill and verify. The `rollup` commands and reports call it.
+        .target(
+            name: "RollupEngine",
+            dependencies: ["PostgresClient", "ProcessSupport", .product(name: "Logging", package: "swift-log")]
+        ),
+
         // The components: each folder holds its component's work, not only its command.
         .executableTarget(name: "Generator", dependencies: ["PurchaseEvents", "KafkaClient", "ProcessSupport"]),
         .executableTarget(
@@ -87,7 +94,7 @@ let package = Package(
         .executableTarget(
             name: "Rollup",
             dependencies: [
-                "PurchaseEvents", "PostgresClient", "ProcessSupport", "Operations",
+                "PurchaseEvents", "PostgresClient", "ProcessSupport", "Operations", "RollupEngine",
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
@@ -108,8 +115,8 @@ let package = Package(
         .testTarget(
             name: "IntegrationTests",
             dependencies: [
-                "Generator", "Loader", "Rollup", "PurchaseEvents", "ProcessSupport", "KafkaClient", "PostgresClient",
-                "Operations",
+                "Generator", "Loader", "Rollup", "RollupEngine", "PurchaseEvents", "ProcessSupport", "KafkaClient",
+                "PostgresClient", "Operations",
             ]
         ),
     ]

@@ -108,7 +108,8 @@ public final class PostgresConnection {
         return PostgresError(
             code, message: message, sqlState: field("C"),
             primaryMessage: field("M").map { Self.redact($0, secret: secret) },
-            statementPosition: field("P").flatMap { Int($0) })
+            statementPosition: field("P").flatMap { Int($0) },
+            detail: field("D").map { Self.redact($0, secret: secret) })
     }
 
     func lastError(_ code: PostgresError.Code) -> PostgresError {

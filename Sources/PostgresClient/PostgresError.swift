@@ -35,13 +35,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public let primaryMessage: String?
     /// Where in the statement the server found the error: a 1-based character index, if it said.
     public let statementPosition: Int?
+    /// The server's DETAIL line, if it sent one (the rollup's own errors say there what was expected).
+    public let detail: String?
     public let file: String
     public let line: Int
 
     public init(
         _ code: Code, message: String, sqlState: String? = nil, primaryMessage: String? = nil,
-        statementPosition: Int? = nil, file: String = #fileID, line: Int = #line
+        statementPosition: Int? = nil, detail: String? = nil, file: String = #fileID, line: Int = #line
     ) {
+        self.detail = detail?.joinedOnOneLine()
         self.code = code
         self.message = message.joinedOnOneLine()
         self.sqlState = sqlState

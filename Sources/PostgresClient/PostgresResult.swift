@@ -24,6 +24,23 @@ public final class PostgresResult {
         (0..<rowCount).map { row in (0..<columnCount).map { self[row, $0] } }
     }
 
+    /// A result column as the server described it: its name, and its type's OID and modifier (what
+    /// `format_type(oid, modifier)` turns into `numeric(18,2)`). The rollup creates a model's table from
+    /// the columns its query returns.
+    public struct Column: Sendable, Equatable {
+        public var name: String
+        public var typeOID: UInt32
+        public var typeModifier: Int32
+    }
+
+    /// The result's columns, in order; known even when it has no rows.
+    public var columns: [Column] {
+        (0..<Int32(columnCount)).map { i in
+            Column(
+                name: String(cString: PQfname(handle, i)), typeOID: PQftype(handle, i), typeModifier: PQfmod(handle, i))
+        }
+    }
+
     /// The first cell, for `SELECT count(*)`-style statements.
     public var scalar: String? { rowCount > 0 && columnCount > 0 ? self[0, 0] : nil }
 

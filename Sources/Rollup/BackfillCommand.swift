@@ -1,6 +1,7 @@
 import ArgumentParser
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup backfill`: recompute a range of event time on demand, for one model (and the models derived from
 /// it) or all, one day per transaction with a progress line each.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup maintain`: one partition-lifecycle step on demand (`rollup run` takes one before its first pass
 /// and then once a minute), printing what it did.

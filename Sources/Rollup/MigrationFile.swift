@@ -1,4 +1,5 @@
 import ProcessSupport
+import RollupEngine
 
 /// One versioned schema file, `V{NNN}__{description}.sql`, Flyway's naming.
 struct MigrationFile: Sendable, Equatable {

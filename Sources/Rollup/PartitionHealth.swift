@@ -1,4 +1,5 @@
 import PostgresClient
+import RollupEngine
 
 /// The staging partitions at a glance, for `rollup status`: how far ahead they go, what sits in the default
 /// partition (rows no daily partition holds: a backfill waiting to be drained, or a bad clock's event times

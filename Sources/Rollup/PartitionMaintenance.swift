@@ -1,6 +1,7 @@
 import Logging
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// The rollup's maintenance step for the staging table's daily partitions, so that they look after
 /// themselves: days ahead are made (as the loader does, so a stopped loader never leaves tomorrow without a
@@ -171,14 +172,13 @@ struct PartitionMaintenance {
     static func notRolledUp(before cutoff: String, _ models: ModelSet, _ db: PostgresConnection) throws -> String? {
         if let broken = models.broken.first { return "model \(broken.model) is broken" }
         let versions = try RollupModel.versions(of: models.models, db)
-        let final = try Finality.withColumns(models.models, db)
         for model in models.models {
             let recorded = try db.query(
                 "select version, watermark < $2::date::timestamp at time zone 'UTC' from rollup_models where name = $1",
                 [model.name, cutoff])
             guard recorded.rowCount == 1, try recorded.value(String.self, row: 0, column: 0) == versions[model.name]
             else { return "model \(model.name) has not run at its current version" }
-            if final.contains(model.name), try recorded.optionalValue(Bool.self, row: 0, column: 1) ?? true {
+            if try recorded.optionalValue(Bool.self, row: 0, column: 1) ?? true {
                 return "model \(model.name)'s watermark has not passed \(cutoff)"
             }
         }
@@ -194,13 +194,14 @@ struct PartitionMaintenance {
     /// Deletes summary rows (and late-event counts) of windows that ended before the summary retention.
     private func retainSummaries(days: Int, _ db: PostgresConnection, _ outcome: inout Outcome) throws {
         try db.withTransaction { db in
-            try RollupRunner.lock(db)
+            try RollupLock.take(db)
+            let schema = try ModelTable.schema(db)
             for model in models.models {
                 outcome.summaryRowsDeleted += try db.query(
                     """
-                    delete from \(RangeRecompute.quoted(model.header.table))
-                    where window_start + $1::interval < now() - $2::int * interval '1 day'
-                    """, [model.header.windowInterval, String(days)]
+                    delete from \(ModelTable(schema: schema, name: model.name).qualified)
+                    where window_end < now() - $1::int * interval '1 day'
+                    """, [String(days)]
                 ).affectedRows
             }
             try db.query(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup plan`: what the next `rollup run` would do, model by model, before it does it.
 struct PlanCommand: AsyncParsableCommand {
@@ -45,21 +46,24 @@ struct PlanCommand: AsyncParsableCommand {
         ).scalar(Int.self)
         if rawRows == 0 { rawRows = try db.query("select count(*) from staging_purchases").scalar(Int.self) }
         var lines = ["rollup plan: what the next `rollup run` would do (nothing has been changed)"]
+        let models = Dictionary(uniqueKeysWithValues: set.models.map { ($0.name, $0) })
         for status in statuses {
             let name = status.name.padding(toLength: 32, withPad: " ", startingAt: 0)
+            let model = models[status.name]
             switch status.state {
             case .current:
+                let how = model?.additiveMeasures == nil ? "recompute" : "bring up to date"
                 lines.append(
                     status.pendingWindows == 0
                         ? "\(name) current: nothing to do"
-                        : "\(name) current: recompute \(status.pendingWindows) window\(status.pendingWindows == 1 ? "" : "s") (\(status.pendingMinutes) minutes with new rows)"
+                        : "\(name) current: \(how) \(status.pendingWindows) window\(status.pendingWindows == 1 ? "" : "s") (\(status.pendingMinutes) minutes with new rows)"
                 )
             case .new, .changed, .sourceChanged:
                 let history = try db.query(
                     """
                     \(RangeRecompute.minutesWithRows)
-                    select count(distinct purchase_window_start(minute, $3::interval)) from minutes where minute is not null
-                    """, ["-infinity", "infinity", status.windowMinutes.map { "\($0) minutes" } ?? "1 minute"]
+                    select count(distinct purchase_window_start(minute, $3::interval, $4)) from minutes where minute is not null
+                    """, ["-infinity", "infinity", model!.window.interval, model!.window.zone]
                 ).scalar(Int.self)
                 let why =
                     switch status.state {
@@ -75,6 +79,16 @@ struct PlanCommand: AsyncParsableCommand {
                 lines.append(
                     "\(name) broken, skipped (its table stays as it is, \(status.pendingMinutes) pending minutes kept): \(status.problem ?? "")"
                 )
+            case .retired:
+                lines.append("\(name) retired: \(status.problem ?? "")")
+            }
+            if let model, let path = status.path {
+                lines.append("    windows of \(model.window), \(path)")
+                if model.additiveMeasures == nil, model.header.source == nil, model.window.isHourOrLonger {
+                    lines.append(
+                        "    warning: each pass recomputes a whole \(model.window) window from its raw events whenever one of them arrives; derive it from a finer model (`-- from:`) to read that model's rows instead"
+                    )
+                }
             }
         }
         return lines

@@ -1,6 +1,7 @@
 import Metrics
 import Operations
 import PostgresClient
+import RollupEngine
 import Synchronization
 
 /// The rollup's Prometheus metrics, set after each pass of `rollup run --every`.

@@ -2,6 +2,7 @@ import Logging
 import Operations
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup run`: one pass, or with an interval (`--every`) a pass on a timer until SIGTERM or SIGINT.
 ///
@@ -12,7 +13,10 @@ import ProcessSupport
 ///
 /// Losing Postgres is waited out (`PostgresOutage`): a pass is one transaction, so the one that failed left
 /// nothing behind and its minutes are still in the ledger; the next pass runs as soon as the database is
-/// back. A database unreachable at start is an error, as for the loader.
+/// back. Any other failure of a pass on the timer (a lock or statement timeout, a serialization failure, a
+/// failing read of the status after it) is logged, counted and shown on `/readyz`, and the next interval
+/// tries again; only a configuration error ends the timer. A database unreachable at start is an error, as
+/// for the loader.
 struct RollupService {
     /// Where the models are (`sql/`).
     let sqlDirectory: String
@@ -68,9 +72,15 @@ struct RollupService {
                 else { return }
                 db = reconnected
                 continue
-            } catch let error as PipelineError where intervalMilliseconds != nil && error.code == .model {
+            } catch let error as PipelineError where error.code == .configuration {
+                throw error
+            } catch  where intervalMilliseconds != nil {
+                // Anything else (unreadable models, a lock or statement timeout, a serialization failure, a
+                // failing status read) is this pass's: the timer goes on and the next pass tries again.
                 metrics?.failed()
-                logger.error("rollup models unreadable", metadata: [LogKey.error: "\(error)"])
+                readiness?.set("passes", ready: false, "last pass failed: \(error)", validFor: .seconds(3_600))
+                logger.error(
+                    "rollup pass failed; trying again at the next interval", metadata: [LogKey.error: "\(error)"])
             }
             let elapsed = MonotonicClock.nowMilliseconds() - started
             if elapsed < intervalMilliseconds! { stop.wait(milliseconds: intervalMilliseconds! - elapsed) }

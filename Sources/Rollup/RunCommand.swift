@@ -3,6 +3,7 @@ import Logging
 import Operations
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup run`: one pass, or passes on a timer.
 struct RunCommand: AsyncParsableCommand {

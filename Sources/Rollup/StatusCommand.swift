@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup status`: each model's version, last run and backlog, for people (a table) and machines (`--json`).
 struct StatusCommand: AsyncParsableCommand {
@@ -62,7 +63,7 @@ struct StatusCommand: AsyncParsableCommand {
         var rows = [header]
         for s in statuses {
             rows.append([
-                s.name, s.windowMinutes.map { "\($0) min" } ?? "-", s.version.map { String($0.prefix(12)) } ?? "-",
+                s.name, s.window ?? "-", s.version.map { String($0.prefix(12)) } ?? "-",
                 s.state.rawValue, s.lastRunAt ?? "never", s.lastRowsWritten.map(String.init) ?? "-",
                 "\(s.pendingWindows) (\(s.pendingMinutes) minutes)", s.watermark ?? "-",
                 "\(s.lateEvents) (\(s.windowsCorrectedAfterFinal))",

@@ -1,6 +1,7 @@
 import ArgumentParser
 import PostgresClient
 import ProcessSupport
+import RollupEngine
 
 /// `rollup verify`: does every summary row still say what the model's current SQL computes from the raw rows?
 struct VerifyCommand: AsyncParsableCommand {

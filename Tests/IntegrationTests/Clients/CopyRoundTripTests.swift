@@ -6,6 +6,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 @Suite struct CopyRoundTripTests {
     @Test func binaryCopyKeepsEveryValueExact() throws {

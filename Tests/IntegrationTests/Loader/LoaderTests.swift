@@ -9,6 +9,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 @Suite(.serialized, .timeLimit(.minutes(5))) struct LoaderTests {
     @Test func endToEndSummaryEqualsAnIndependentRecompute() throws {

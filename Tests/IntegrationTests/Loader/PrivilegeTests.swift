@@ -6,6 +6,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 /// Least privilege, shown both ways: the pipeline runs end to end under the loader's and the rollup's roles
 /// (so the grants are enough), and each role is refused what it must not do (so they are not too much).
@@ -56,8 +57,12 @@ import Testing
         ("purchase_rollup", "delete from staging_purchases"),
         ("purchase_rollup", "update loader_offsets set next_offset = 0"),
         ("purchase_rollup", "select count(*) from dead_letters"),
-        ("purchase_rollup", "create table intruder (x int)"),
-        ("purchase_rollup", "truncate purchase_summary"),
+        // It creates and owns model tables in the dashboards' schema, and nothing else.
+        ("purchase_rollup", "create table rollup_input.intruder (x int)"),
+        ("purchase_rollup", "create schema intruder"),
+        ("purchase_rollup", "truncate staging_purchases"),
+        ("purchase_rollup", "drop table load_batches"),
+        ("purchase_rollup", "alter table rollup_models add column x int"),
         ("dashboard_reader", "delete from purchase_summary"),
         ("dashboard_reader", "insert into dead_letters (reason) values ('x')"),
         ("dashboard_reader", "update loader_offsets set next_offset = 0"),

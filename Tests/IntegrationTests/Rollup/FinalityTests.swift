@@ -4,6 +4,7 @@ import PurchaseEvents
 import Testing
 
 @testable import Rollup
+@testable import RollupEngine
 
 /// Windows become final at the watermark (and by wall clock once input stops); late events still correct
 /// them and are counted. Against a real Postgres, loaded as the loader loads.

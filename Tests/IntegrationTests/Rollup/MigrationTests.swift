@@ -7,6 +7,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 @Suite(.serialized) struct MigrationTests {
     @Test func appliesOnceInOrderWithChecksums() throws {

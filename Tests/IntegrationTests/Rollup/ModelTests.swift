@@ -6,6 +6,7 @@ import Synchronization
 import Testing
 
 @testable import Rollup
+@testable import RollupEngine
 
 /// Analysts' models: several tables, per-model windows, derived models, versions that follow meaning, and a
 /// broken model that harms nobody else. Against a real Postgres, with model directories made per test.
@@ -188,31 +189,35 @@ import Testing
         #expect(try db.count("select count(*) from rollup_pending") == 0)
     }
 
+    /// Five- and fifteen-minute models, written as an analyst would: a header and a select, nothing else.
     @Test func fiveAndFifteenMinuteWindowsAreAlignedAndExact() throws {
         let db = try TestDatabase()
-        try db.connect().execute(
-            script: """
-                create table five (like purchase_summary_hourly including all);
-                create table fifteen (like purchase_summary_hourly including all);
-                """)
-        let models = try ModelDirectory(["purchase_summary.sql", "purchase_summary_hourly.sql"])
+        let models = try ModelDirectory(["purchase_summary.sql"])
         try models.write(
             "five.sql",
-            try models.read("purchase_summary.sql").replacing("-- table: purchase_summary\n", with: "-- table: five\n")
-                .replacing("-- window: 1 minute", with: "-- window: 5 minutes").replacing(
-                    "purchase_summary as s", with: "five as s"))
+            """
+            -- key: window_start, country
+            -- window: 5 minutes
+            select purchase_window_start(created_at, interval '5 minutes') as window_start, country,
+                   count(*) as purchase_count, sum(quantity) as item_count, sum(amount) as total_amount
+            from purchase_events
+            group by 1, 2;
+            """)
         try models.write(
             "fifteen.sql",
-            try models.read("purchase_summary_hourly.sql").replacing(
-                "-- table: purchase_summary_hourly", with: "-- table: fifteen"
-            ).replacing("-- window: 1 hour", with: "-- window: 15 minutes").replacing(
-                "-- from: purchase_summary", with: "-- from: five"
-            ).replacing("purchase_summary_hourly as s", with: "fifteen as s").replacing(
-                "inner join purchase_summary as f", with: "inner join five as f"))
+            """
+            -- key: window_start, country
+            -- window: 15 minutes
+            -- from: five
+            select purchase_window_start(window_start, interval '15 minutes') as window_start, country,
+                   sum(purchase_count) as purchase_count, sum(item_count) as item_count, sum(total_amount) as total_amount
+            from five
+            group by 1, 2
+            """)
         try load(db, id: 1, offset: 0, count: 1_500)
         try models.pass(db)
-        // More events in the same windows: `five` is additive (its header is purchase_summary's), so it adds
-        // them to the windows whose minutes hold no copy and recomputes the others.
+        // More events in the same windows: `five` is a count and sums, so it adds them to the windows whose
+        // minutes hold no copy and recomputes the others.
         try load(db, id: 2, offset: 1_589, count: 400)
         let pass = try models.pass(db)
         #expect((pass.addedMinutes["five"] ?? 0) > 0)
@@ -222,6 +227,334 @@ import Testing
             try db.count(
                 "select count(*) from fifteen where extract(minute from window_start)::int % 15 <> 0 or extract(second from window_start) <> 0"
             ) == 0)
+        // The engine made the tables: the key, its own columns, the select's types, and the grants.
+        #expect(
+            try db.connect().query(
+                """
+                select string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' order by attnum)
+                from pg_attribute where attrelid = 'fifteen'::regclass and attnum > 0 and not attisdropped
+                """
+            ).scalar
+                == "window_start timestamp with time zone, country text, purchase_count numeric, item_count numeric, total_amount numeric, window_end timestamp with time zone, is_final boolean, corrected_after_final boolean, updated_at timestamp with time zone"
+        )
+        #expect(try db.scalar("select has_table_privilege('dashboard_reader', 'five', 'select')") == "t")
+        #expect(
+            try db.scalar("select pg_get_userbyid(relowner) from pg_class where oid = 'five'::regclass")
+                == "purchase_rollup")
+    }
+
+    /// The three models of the model guide, exactly as written there, dropped in beside the shipped ones: each
+    /// is created and filled from the loaded history, equal to an independent computation from the raw rows
+    /// to the cent, and stays equal after late events arrive.
+    @Test func theGuidesThreeModelsAreCompleteAsWritten() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(Self.shipped)
+        try models.write("country_15m.sql", Self.guideFifteenMinutes)
+        try models.write("buyers_hourly.sql", Self.guideBuyers)
+        try models.write("kolkata_daily.sql", Self.guideKolkataDay)
+        try load(db, id: 1, offset: 0, count: 2_000)
+        let first = try models.pass(db)
+        #expect(Set(first.recomputed).isSuperset(of: ["country_15m", "buyers_hourly", "kolkata_daily"]))
+        func check() throws {
+            #expect(
+                try db.count(
+                    """
+                    with expected as (
+                        select date_bin('15 minutes', created_at, '2000-01-01') as w, country, count(*) as n, sum(amount) as a
+                        from purchase_events group by 1, 2
+                    )
+                    select count(*) from expected as e full join country_15m as m on m.window_start = e.w and m.country = e.country
+                    where (e.n, e.a) is distinct from (m.purchase_count, m.total_amount)
+                       or m.window_end <> m.window_start + interval '15 minutes'
+                    """) == 0)
+            #expect(
+                try db.count(
+                    """
+                    with expected as (
+                        select date_trunc('hour', created_at, 'UTC') as w, country, count(distinct user_id) as b
+                        from purchase_events group by 1, 2
+                    )
+                    select count(*) from expected as e full join buyers_hourly as m on m.window_start = e.w and m.country = e.country
+                    where e.b is distinct from m.buyers
+                    """) == 0)
+            #expect(
+                try db.count(
+                    """
+                    with expected as (
+                        select date_trunc('day', created_at, 'Asia/Kolkata') as w, country, count(*) as n, sum(amount) as a
+                        from purchase_events group by 1, 2
+                    )
+                    select count(*) from expected as e full join kolkata_daily as m on m.window_start = e.w and m.country = e.country
+                    where (e.n, e.a) is distinct from (m.purchase_count, m.total_amount)
+                       or m.window_end <> m.window_start + interval '1 day'
+                       or to_char(m.window_start at time zone 'UTC', 'HH24:MI') <> '18:30'
+                    """) == 0)
+        }
+        try check()
+        #expect(try db.count("select count(*) from kolkata_daily") > 0)
+        // Late events, in hours and days the history already has.
+        try load(db, id: 2, offset: 2_118, count: 300)
+        let late = try models.pass(db)
+        #expect(late.recomputed.isEmpty)
+        // The count and sum model adds; count(distinct) recomputes its touched hours.
+        #expect((late.windowsByModel["country_15m"]?.added ?? 0) > 0)
+        #expect(late.windowsByModel["buyers_hourly"]?.added == 0)
+        #expect((late.windowsByModel["buyers_hourly"]?.recomputed ?? 0) > 0)
+        try check()
+        #expect(
+            try RangeRecompute(
+                models: try RollupModel.load(from: models.path).models, from: "-infinity", to: "infinity",
+                logger: TestEnvironment.logger
+            ).verify(try db.connect()).differences.isEmpty)
+    }
+
+    static let guideFifteenMinutes = """
+        -- key: window_start, country
+        -- window: 15 minutes
+        select purchase_window_start(created_at, interval '15 minutes') as window_start, country,
+               count(*) as purchase_count, sum(amount) as total_amount
+        from purchase_events
+        group by 1, 2
+        """
+    static let guideBuyers = """
+        -- key: window_start, country
+        -- window: 1 hour
+        select purchase_window_start(created_at, interval '1 hour') as window_start, country,
+               count(distinct user_id) as buyers
+        from purchase_events
+        group by 1, 2
+        """
+    static let guideKolkataDay = """
+        -- key: window_start, country
+        -- window: 1 day
+        -- timezone: Asia/Kolkata
+        -- from: purchase_summary
+        select date_trunc('day', window_start, 'Asia/Kolkata') as window_start, country,
+               sum(purchase_count) as purchase_count, sum(total_amount) as total_amount
+        from purchase_summary
+        group by 1, 2
+        """
+
+    /// Local days in a zone with daylight saving: Europe/Berlin's last Sunday of October 2026 has 25 hours and
+    /// the last Sunday of March 2027 has 23; local hours and a month window follow the calendar too.
+    @Test func localDaysHoursAndMonthsFollowTheZonesCalendar() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory([])
+        try models.write(
+            "berlin_daily.sql",
+            """
+            -- key: window_start
+            -- window: 1 day
+            -- timezone: Europe/Berlin
+            select purchase_window_start(created_at, interval '1 day', 'Europe/Berlin') as window_start,
+                   count(*) as purchase_count, sum(amount) as total_amount
+            from purchase_events group by 1
+            """)
+        try models.write(
+            "berlin_2h.sql",
+            """
+            -- key: window_start
+            -- window: 2 hours
+            -- timezone: Europe/Berlin
+            select purchase_window_start(created_at, interval '2 hours', 'Europe/Berlin') as window_start,
+                   count(*) as purchase_count
+            from purchase_events group by 1
+            """)
+        try models.write(
+            "monthly.sql",
+            """
+            -- key: window_start, country
+            -- window: 1 month
+            -- timezone: Europe/Berlin
+            -- from: berlin_country_daily
+            select date_trunc('month', window_start, 'Europe/Berlin') as window_start, country,
+                   sum(purchase_count) as purchase_count
+            from berlin_country_daily group by 1, 2
+            """)
+        try models.write(
+            "berlin_country_daily.sql",
+            """
+            -- key: window_start, country
+            -- window: 1 day
+            -- timezone: Europe/Berlin
+            select date_trunc('day', created_at, 'Europe/Berlin') as window_start, country, count(*) as purchase_count
+            from purchase_events group by 1, 2
+            """)
+        var factory = PurchaseFactory()
+        var rows: [(PurchaseEvent, partition: Int32, offset: Int64)] = []
+        // Every 20 minutes over the two changes' days, and the days around them (UTC event times).
+        for day in ["2026-10-24", "2026-10-25", "2026-10-26", "2027-03-27", "2027-03-28", "2027-03-29"] {
+            for minute in stride(from: 0, to: 24 * 60, by: 20) {
+                let time = String(format: "%@T%02d:%02d:00Z", day, minute / 60, minute % 60)
+                rows.append((factory.purchase(at: time, country: ["DE", "FR"][rows.count % 2]), 0, Int64(rows.count)))
+            }
+        }
+        try DirectLoader().load(id: 1, rows, into: try db.connect())
+        try models.pass(db)
+        let lengths = try db.connect().query(
+            """
+            select to_char(window_start at time zone 'Europe/Berlin', 'YYYY-MM-DD'),
+                   extract(epoch from window_end - window_start)::int / 3600
+            from berlin_daily
+            where window_start in (timestamptz '2026-10-25 00:00 Europe/Berlin', timestamptz '2027-03-28 00:00 Europe/Berlin')
+            order by 1
+            """
+        ).rows
+        #expect(lengths == [["2026-10-25", "25"], ["2027-03-28", "23"]])
+        #expect(
+            try db.count(
+                """
+                with expected as (
+                    select date_trunc('day', created_at, 'Europe/Berlin') as w, count(*) as n, sum(amount) as a
+                    from purchase_events group by 1
+                )
+                select count(*) from expected as e full join berlin_daily as m on m.window_start = e.w
+                where (e.n, e.a) is distinct from (m.purchase_count, m.total_amount)
+                   or m.window_end <> ((e.w at time zone 'Europe/Berlin') + interval '1 day') at time zone 'Europe/Berlin'
+                """) == 0)
+        // Two-hour windows count from local midnight; the 25-hour day's last one is an hour long.
+        #expect(
+            try db.count(
+                """
+                select count(*) from berlin_2h
+                where window_end > timestamptz '2026-10-25 00:00 Europe/Berlin'
+                  and window_start < timestamptz '2026-10-26 00:00 Europe/Berlin'
+                """) == 13)
+        #expect(
+            try db.scalar(
+                """
+                select extract(epoch from window_end - window_start)::int / 3600 from berlin_2h
+                where window_end = timestamptz '2026-10-26 00:00 Europe/Berlin'
+                """) == "1")
+        #expect(try db.count("select sum(purchase_count) from berlin_2h") == rows.count)
+        #expect(
+            try db.connect().query(
+                """
+                select to_char(window_start at time zone 'Europe/Berlin', 'YYYY-MM-DD HH24:MI'),
+                       to_char(window_end at time zone 'Europe/Berlin', 'YYYY-MM-DD HH24:MI'), sum(purchase_count)::int
+                from monthly group by 1, 2 order by 1
+                """
+            ).rows == [
+                ["2026-10-01 00:00", "2026-11-01 00:00", String(rows.count / 2)],
+                ["2027-03-01 00:00", "2027-04-01 00:00", String(rows.count / 2)],
+            ])
+    }
+
+    /// A query that buckets by day under a `1 hour` header returns day starts, which are hour boundaries too,
+    /// but not the windows whose input it was given: the model fails, naming the file and the first bad value,
+    /// and writes nothing; the others run.
+    @Test func aHeaderAndAQueryThatDisagreeWriteNothing() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(["purchase_summary.sql"])
+        try models.write(
+            "wrong.sql",
+            """
+            -- key: window_start, country
+            -- window: 1 hour
+            select purchase_window_start(created_at, interval '1 day') as window_start, country, count(*) as purchase_count
+            from purchase_events group by 1, 2
+            """)
+        try load(db, id: 1, offset: 0, count: 500)
+        let pass = try models.pass(db, failing: true)
+        let failure = try #require(pass.failures.first { $0.model == "wrong" })
+        #expect(failure.message.hasPrefix("wrong.sql: cannot switch") == false)
+        #expect(failure.message.contains("wrong.sql"), "\(failure.message)")
+        #expect(
+            failure.message.contains(
+                "returned window_start 2026-11-24T00:00:00Z, which is not one of the 1 hour windows in UTC"),
+            "\(failure.message)")
+        #expect(failure.message.contains("expected one of"), "\(failure.message)")
+        #expect(try db.count("select count(*) from pg_class where relname = 'wrong'") == 0)
+        #expect(try mismatches(db, table: "purchase_summary", window: "1 minute") == 0)
+        // A derived window that splits its source's (a Kolkata day of UTC hours) is refused when loaded.
+        try models.write(
+            "purchase_summary_hourly.sql",
+            try String(contentsOfFile: TestEnvironment.sql + "/purchase_summary_hourly.sql", encoding: .utf8))
+        try models.write(
+            "kolkata.sql",
+            Self.guideKolkataDay.replacing("-- from: purchase_summary", with: "-- from: purchase_summary_hourly")
+                .replacing("from purchase_summary\n", with: "from purchase_summary_hourly\n"))
+        let set = try RollupModel.load(from: models.path)
+        #expect(
+            set.broken.first { $0.model == "kolkata" }?.message
+                == "kolkata.sql: its windows (1 day (Asia/Kolkata)) are not made of whole windows of purchase_summary_hourly (1 hour), so its rows cannot be summed from purchase_summary_hourly's"
+        )
+    }
+
+    /// A measure added to a model: it is rebuilt aside and the new column is added to its table in place, so
+    /// its grants and the views on it survive; a reader sees the old rows until the switch.
+    @Test func anAddedMeasureRebuildsInPlaceKeepingGrantsAndViews() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(Self.shipped)
+        try load(db, id: 1, offset: 0, count: 1_000)
+        try models.pass(db)
+        try db.connect().execute(
+            script: """
+                create view de_minutes as select window_start, total_amount from purchase_summary where country = 'DE';
+                grant select on de_minutes to dashboard_reader;
+                """)
+        let oid = try db.scalar("select 'purchase_summary'::regclass::oid")
+        try models.edit("purchase_summary.sql") {
+            $0.replacing(
+                "    sum(amount) as total_amount\n",
+                with: "    sum(amount) as total_amount,\n    max(amount) as largest_amount\n")
+        }
+        let pass = try models.pass(db)
+        #expect(pass.recomputed.contains("purchase_summary"))
+        #expect(try db.scalar("select 'purchase_summary'::regclass::oid") == oid)
+        #expect(try db.count("select count(*) from de_minutes") > 0)
+        #expect(
+            try db.count(
+                """
+                with expected as (
+                    select purchase_window_start(created_at, '1 minute') as w, country, max(amount) as m
+                    from purchase_events group by 1, 2
+                )
+                select count(*) from expected as e full join purchase_summary as s on s.window_start = e.w and s.country = e.country
+                where e.m is distinct from s.largest_amount
+                """) == 0)
+        #expect(try db.scalar("select has_table_privilege('dashboard_reader', 'purchase_summary', 'select')") == "t")
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+        // Not a count or a sum any more: recomputed, never added.
+        try load(db, id: 2, offset: 1_059, count: 100)
+        #expect(try models.pass(db).addedMinutes["purchase_summary"] == nil)
+        #expect(try allMismatches(db) == [0, 0, 0, 0])
+    }
+
+    /// A removed file retires its model: the table stays, no longer maintained, and status says so; when the
+    /// file comes back, the model is rebuilt (its pending minutes were dropped); `rollup drop` removes one.
+    @Test func aRemovedFileRetiresItsModel() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(["purchase_summary.sql", "purchase_summary_by_category.sql"])
+        try load(db, id: 1, offset: 0, count: 500)
+        try models.pass(db)
+        let text = try models.read("purchase_summary_by_category.sql")
+        try FileManager.default.removeItem(atPath: models.path + "/purchase_summary_by_category.sql")
+        try load(db, id: 2, offset: 530, count: 100)
+        let pass = try models.pass(db)
+        #expect(pass.retired == ["purchase_summary_by_category"])
+        #expect(try db.count("select count(*) from rollup_pending where model = 'purchase_summary_by_category'") == 0)
+        #expect(try mismatches(db, table: "purchase_summary_by_category", window: "1 minute", key: "category") > 0)
+        let reader = ReadOnlyModels(sqlDirectory: models.path, databaseSettings: db.settings)
+        let statuses = try reader.read { set, db in try ModelStatus.read(set, db) }
+        #expect(statuses.first { $0.name == "purchase_summary_by_category" }?.state == .retired)
+        #expect(
+            try db.count("select count(*) from rollup_model_standing where model = 'purchase_summary_by_category'") == 0
+        )
+
+        try models.write("purchase_summary_by_category.sql", text)
+        let back = try models.pass(db)
+        #expect(back.recomputed == ["purchase_summary_by_category"])
+        #expect(try mismatches(db, table: "purchase_summary_by_category", window: "1 minute", key: "category") == 0)
+
+        try FileManager.default.removeItem(atPath: models.path + "/purchase_summary_by_category.sql")
+        try models.pass(db)
+        try ModelDrop(name: "purchase_summary_by_category", sqlDirectory: models.path).run(try db.connect())
+        #expect(try db.scalar("select to_regclass('purchase_summary_by_category') is null") == "t")
+        #expect(try db.count("select count(*) from rollup_models where name = 'purchase_summary_by_category'") == 0)
+        #expect(throws: PipelineError.self) {
+            try ModelDrop(name: "purchase_summary", sqlDirectory: models.path).run(try db.connect())
+        }
     }
 
     @Test func aNewModelFillsItselfAndACommentOnlyEditRecomputesNothing() throws {
@@ -243,7 +576,7 @@ import Testing
         let before = try db.connect().query("select * from purchase_summary order by 1, 3").rows
         try models.edit("purchase_summary.sql") { text in
             text.replacing("-- Invariants, checked by the tests:", with: "-- Invariants (see the tests):")
-                .replacing("    select\n", with: "  select   \n\n").replacing("\n", with: "\r\n", maxReplacements: 3)
+                .replacing("select\n", with: "  select   \n\n").replacing("\n", with: "\r\n", maxReplacements: 3)
                 + "\n/* a note at the end */\n"
         }
         let commented = try models.pass(db)
@@ -312,7 +645,7 @@ import Testing
 
         // A typo in the hourly model; the daily one is derived from it.
         try models.edit("purchase_summary_hourly.sql") {
-            $0.replacing("    group by w.window_start", with: "    grup by w.window_start")
+            $0.replacing("group by 1, 2", with: "grup by 1, 2")
         }
         let line =
             try models.read("purchase_summary_hourly.sql").split(separator: "\n", omittingEmptySubsequences: false)
@@ -341,25 +674,29 @@ import Testing
     @Test func aBadHeaderNamesTheFileAndTheLine() throws {
         let models = try ModelDirectory(["purchase_summary.sql", "purchase_summary_hourly.sql"])
         try models.edit("purchase_summary_hourly.sql") {
-            $0.replacing("-- window: 1 hour", with: "-- window: 90 seconds")
+            $0.replacing("-- window: 1 hour", with: "-- window: 7 minutes")
         }
         let set = try RollupModel.load(from: models.path)
         #expect(set.models.map(\.name) == ["purchase_summary"])
         #expect(
             set.broken.map(\.message) == [
-                "purchase_summary_hourly.sql:3: window \"90 seconds\" is not a whole number of minutes, hours or days (e.g. 15 minutes, 1 hour, 1 day)"
+                "purchase_summary_hourly.sql:2: window \"7 minutes\" is not one of N minutes (N dividing 60), N hours (N dividing 24), 1 day, 1 week or 1 month"
             ])
         try models.edit("purchase_summary_hourly.sql") {
-            $0.replacing("-- window: 90 seconds", with: "-- window: 7 minutes").replacing(
-                "-- from: purchase_summary", with: "-- from: purchase_summary")
+            $0.replacing("-- window: 7 minutes", with: "-- window: 5 minutes")
         }
         try models.write(
             "purchase_summary.sql",
             try models.read("purchase_summary.sql").replacing("-- window: 1 minute", with: "-- window: 2 minutes"))
         #expect(
             try RollupModel.load(from: models.path).broken.map(\.message) == [
-                "purchase_summary_hourly.sql: its window (7 minutes) is not a whole multiple of purchase_summary's (2 minutes)"
+                "purchase_summary_hourly.sql: its windows (5 minutes) are not made of whole windows of purchase_summary (2 minutes), so its rows cannot be summed from purchase_summary's"
             ])
+        try models.write("old.sql", "-- table: elsewhere\n-- key: window_start\n-- window: 1 hour\nselect 1\n")
+        #expect(
+            try RollupModel.load(from: models.path).broken.first { $0.model == "old" }?.message
+                == "old.sql:1: a model's table is its file's name (old); remove `-- table: elsewhere` or rename the file"
+        )
     }
 
     @Test func planAndStatusSayWhatIsDueAndChangeNothing() throws {
@@ -375,9 +712,14 @@ import Testing
         let ledger = try db.count("select count(*) from ingest_ledger")
         #expect(try states().values.allSatisfy { $0 == "new" })
         let firstPlan = try reader.read { set, db in try PlanCommand.plan(set, db) }
-        #expect(firstPlan.count == 5)
-        #expect(firstPlan[1].hasPrefix("purchase_summary ") && firstPlan[1].contains("new (version"))
-        #expect(firstPlan.dropFirst().allSatisfy { $0.contains("recompute all history") })
+        let modelLines = firstPlan.dropFirst().filter { !$0.hasPrefix(" ") }
+        #expect(modelLines.count == 4)
+        #expect(modelLines[0].hasPrefix("purchase_summary ") && modelLines[0].contains("new (version"))
+        #expect(modelLines.allSatisfy { $0.contains("recompute all history") })
+        // Each model's path: the per-minute ones add, the derived ones recompute from their source's rows.
+        #expect(firstPlan.contains("    windows of 1 minute, added (new events added to the stored rows where exact)"))
+        #expect(firstPlan.contains { $0.hasPrefix("    windows of 1 hour, recomputed (derived from purchase_summary") })
+        #expect(!firstPlan.contains { $0.contains("warning") })
         // The hourly model: 4 hours over two days hold rows, so 4 windows.
         #expect(firstPlan.contains { $0.hasPrefix("purchase_summary_hourly ") && $0.contains(", 4 windows,") })
         #expect(try db.count("select count(*) from ingest_ledger") == ledger)
@@ -393,13 +735,21 @@ import Testing
         #expect(
             try reader.read { set, db in try PlanCommand.plan(set, db) }.contains {
                 $0.hasPrefix("purchase_summary ")
-                    && $0.hasSuffix("current: recompute 10 windows (10 minutes with new rows)")
+                    && $0.hasSuffix("current: bring up to date 10 windows (10 minutes with new rows)")
             })
 
         try models.edit("purchase_summary_hourly.sql") {
-            $0.replacing("f.country,", with: "upper(f.country) as country,")
+            $0.replacing("    country,\n", with: "    upper(country) as country,\n")
         }
-        try models.write("broken.sql", "-- table: nowhere\nselect 1\n")
+        try models.write("broken.sql", "-- window: 1 hour\nselect 1\n")
+        try models.write(
+            "buyers.sql",
+            "-- key: window_start\n-- window: 1 hour\nselect purchase_window_start(created_at, '1 hour') as window_start, count(distinct user_id) as buyers from purchase_events group by 1\n"
+        )
+        #expect(
+            try reader.read { set, db in try PlanCommand.plan(set, db) }.contains {
+                $0.hasPrefix("    warning: each pass recomputes a whole 1 hour window from its raw events")
+            })
         let after = try states()
         #expect(after["purchase_summary_hourly"] == "changed")
         #expect(after["purchase_summary_daily"] == "source changed")

@@ -5,6 +5,7 @@ import Synchronization
 import Testing
 
 @testable import Rollup
+@testable import RollupEngine
 
 /// Staging partitions that look after themselves: made ahead by the rollup, made for old days whose rows sit
 /// in the default partition (moving them, while a loader loads), never made for a bad clock's times, and

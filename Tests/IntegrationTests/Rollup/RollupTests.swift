@@ -8,6 +8,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 @Suite(.serialized) struct RollupTests {
     @Test func runningTwiceChangesNothing() throws {

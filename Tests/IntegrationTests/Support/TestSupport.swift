@@ -9,6 +9,7 @@ import Testing
 @testable import Generator
 @testable import Loader
 @testable import Rollup
+@testable import RollupEngine
 
 /// Where the integration tests find their services. They need a real Postgres (`TEST_DATABASE_URL`, a
 /// key=value libpq string for a superuser; `make test` starts a private one) and host librdkafka's mock

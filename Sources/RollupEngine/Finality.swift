@@ -10,13 +10,8 @@ import PostgresClient
 /// counted, per model and window, with how late it was (`rollup_late_events`), and the window's rows say
 /// they were corrected after finality (`corrected_after_final`).
 ///
-/// A model's table has these two columns when a migration gave it them (the shipped ones have); a model
-/// whose table lacks them gets no finality, and nothing else changes for it.
+/// Every model's table has these columns: the engine creates them (`ModelTable`).
 struct Finality {
-    /// The columns the rollup owns in a summary table: models never write them, and rebuilding or adding to
-    /// a model leaves them as they were.
-    static let ownedColumns: Set<String> = ["is_final", "corrected_after_final"]
-
     /// The allowed lateness, in seconds, of a model whose header sets none.
     let defaultLatenessSeconds: Int
 
@@ -52,31 +47,14 @@ struct Finality {
         model.header.latenessMinutes.map { $0 * 60 } ?? defaultLatenessSeconds
     }
 
-    /// The models whose tables have the columns finality writes, in one query.
-    static func withColumns(_ models: [RollupModel], _ db: PostgresConnection) throws -> Set<String> {
-        let result = try db.query(
-            """
-            select m.name from unnest($1::text[], $2::text[]) as m (name, table_name)
-            where (select count(*) from pg_attribute
-                   where attrelid = to_regclass(m.table_name) and not attisdropped
-                     and attname in ('is_final', 'corrected_after_final')) = 2
-            """,
-            [
-                PostgresArray.text(models.map(\.name)),
-                PostgresArray.text(models.map { RangeRecompute.quoted($0.header.table) }),
-            ])
-        return Set(try (0..<result.rowCount).map { try result.value(String.self, row: $0, column: 0) })
-    }
-
     /// Counts the pass's late events for the model (new rows, in `rollup_new_rows`, whose window had become
     /// final by the watermark of the model's previous pass), marks their windows corrected, moves the
     /// watermark and marks the windows that became final. Runs after the model's pass, in its transaction
     /// (which, with a `previous` watermark, holds the pass's `rollup_claimed` and `rollup_carried`).
     func apply(
-        _ model: RollupModel, previous: String?, clock: Clock, newRows: Bool, wholeTable: Bool = false,
+        _ model: RollupModel, table: String, previous: String?, clock: Clock, newRows: Bool, wholeTable: Bool = false,
         _ db: PostgresConnection
     ) throws -> Outcome {
-        let table = RangeRecompute.quoted(model.header.table)
         let lateness = "\(latenessSeconds(of: model)) seconds"
         var late = 0
         if let previous, newRows {
@@ -85,12 +63,12 @@ struct Finality {
             late = try db.query(
                 """
                 with late as (
-                    select purchase_window_start(n.created_at, $2::interval) as window_start,
+                    select purchase_window_start(n.created_at, $2::interval, $4) as window_start,
                            n.loaded_at - n.created_at as lateness, n.loaded_at
-                    from rollup_new_rows as n
+                    from pg_temp.rollup_new_rows as n
                     -- In a window that ended by the previous watermark; as a bound on created_at, so that its
                     -- index finds the few late rows among a pass's new ones.
-                    where n.created_at < purchase_window_start($3::timestamptz, $2::interval)
+                    where n.created_at < purchase_window_start($3::timestamptz, $2::interval, $4)
                       and not exists (
                           select 1 from staging_purchases as s
                           where s.created_at = n.created_at and s.purchase_id = n.purchase_id
@@ -128,22 +106,23 @@ struct Finality {
                     where not corrected_after_final and window_start in (select window_start from counted)
                 )
                 select count(*) from late
-                """, [model.name, model.header.windowInterval, previous]
+                """, [model.name, model.window.interval, previous, model.window.zone]
             ).scalar(Int.self)
         }
         // The new watermark, the windows it finalizes, and its record, in one statement. With a previous
         // watermark, the windows to mark are found through the primary key: those that crossed the watermark
         // since (they start after previous - window), and the older ones this pass wrote (late events' new
         // rows), from the minutes it took; without one (the first pass), or after a rebuild, the whole table.
+        // The bound on window_start is loose by a day so that it holds for calendar windows too.
         let candidates =
             previous == nil || wholeTable
             ? ""
             : """
-            and (t.window_start > $2::timestamptz - $6::interval
+            and (t.window_start > $2::timestamptz - $6::interval - interval '1 day'
                  or t.window_start in (
-                     select purchase_window_start(minute, $6::interval) from rollup_claimed
+                     select purchase_window_start(minute, $6::interval, $7) from pg_temp.rollup_claimed
                      union
-                     select purchase_window_start(minute, $6::interval) from rollup_carried where model = $1
+                     select purchase_window_start(minute, $6::interval, $7) from pg_temp.rollup_carried where model = $1
                  ))
             """
         let moved = try db.query(
@@ -158,7 +137,7 @@ struct Finality {
             ),
             finalized as (
                 update \(table) as t set is_final = true from mark
-                where not t.is_final and t.window_start + $6::interval <= mark.watermark
+                where not t.is_final and t.window_end <= mark.watermark
                 \(candidates)
                 returning 1
             ),
@@ -167,20 +146,21 @@ struct Finality {
             )
             select watermark::text, (select count(*) from finalized) from mark
             """,
-            [model.name, previous, clock.latestEvent, clock.lastLoad, lateness, model.header.windowInterval])
+            [model.name, previous, clock.latestEvent, clock.lastLoad, lateness]
+                + (candidates.isEmpty ? [] : [model.window.interval, model.window.zone]))
         let watermark = try moved.value(String.self, row: 0, column: 0)
         let finalized = try moved.value(Int.self, row: 0, column: 1)
         return Outcome(watermark: watermark, lateEvents: late, finalized: finalized)
     }
 
-    /// Marks final the rows of the model's windows in `[from, to)` that ended by its recorded watermark: for
-    /// rows a backfill wrote, which no pass would look at again.
-    static func finalize(_ model: RollupModel, from: String, to: String, _ db: PostgresConnection) throws {
+    /// Marks final the rows of the model's windows in `windows` (a timestamptz array literal) that ended by its
+    /// recorded watermark: for rows a backfill wrote, which no pass would look at again.
+    static func finalize(_ model: RollupModel, table: String, windows: String, _ db: PostgresConnection) throws {
         try db.query(
             """
-            update \(RangeRecompute.quoted(model.header.table)) set is_final = true
-            where not is_final and window_start + $2::interval > $3::timestamptz and window_start < $4::timestamptz
-              and window_start + $2::interval <= (select watermark from rollup_models where name = $1)
-            """, [model.name, model.header.windowInterval, from, to])
+            update \(table) set is_final = true
+            where not is_final and window_start = any($2::timestamptz[])
+              and window_end <= (select watermark from rollup_models where name = $1)
+            """, [model.name, windows])
     }
 }

@@ -3,8 +3,8 @@ import ProcessSupport
 
 /// Reads the `.sql` files of a directory people edit (`migrations/`, `sql/`), in name order, with one clear
 /// error for an unreadable directory or file.
-enum SQLDirectory {
-    static func files(in directory: String, what: String) throws -> [(name: String, text: String)] {
+package enum SQLDirectory {
+    package static func files(in directory: String, what: String) throws -> [(name: String, text: String)] {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory)
