@@ -143,15 +143,15 @@ alter table purchase_summary_hourly owner to purchase_rollup;
 alter table purchase_summary_daily owner to purchase_rollup;
 
 -- A model's window is now an interval and a zone; `retired_at` is set when its file is gone (the table is
--- kept, the pending minutes dropped). window_minutes stays for the previous release's binaries: it is the
--- window's length in minutes for fixed-length windows and NULL for calendar ones.
+-- kept, the pending minutes dropped). window_minutes stays for the previous release's binaries, which write
+-- it and not window_size (so window_size may be NULL: readers fall back to window_minutes); the engine
+-- writes both, window_minutes being NULL for calendar windows.
 alter table rollup_models
     add column window_size interval,
     add column timezone text not null default 'UTC',
     add column retired_at timestamptz,
     alter column window_minutes drop not null;
 update rollup_models set window_size = make_interval(mins => window_minutes);
-alter table rollup_models alter column window_size set not null;
 
 -- V015's pending counts, in the model's own windows.
 create function rollup_pending_counts(
@@ -172,7 +172,8 @@ with oldest_load as (
     select min(b.committed_at) as at
     from ingest_ledger as l join load_batches as b on b.id = l.load_batch_id
 )
-select m.name as model, m.window_size::text as window_size, m.timezone, m.last_run_at, m.watermark,
+select m.name as model, coalesce(m.window_size, make_interval(mins => m.window_minutes))::text as window_size,
+       m.timezone, m.last_run_at, m.watermark,
        p.minutes as pending_minutes, p.windows as pending_windows,
        greatest(extract(epoch from case
            when exists (select from rollup_pending as r where r.model = m.name)
@@ -181,7 +182,8 @@ select m.name as model, m.window_size::text as window_size, m.timezone, m.last_r
        end), 0)::float8 as behind_seconds
 from rollup_models as m
 cross join oldest_load as o
-cross join lateral rollup_pending_counts(m.name, m.window_size, m.timezone) as p
+cross join lateral rollup_pending_counts(
+    m.name, coalesce(m.window_size, make_interval(mins => m.window_minutes)), m.timezone) as p
 where m.retired_at is null;
 
 grant select on rollup_model_standing to dashboard_reader, purchase_rollup;

@@ -1118,6 +1118,317 @@ def scenario_bad_config(sc):
     sc.headline = ["cases_passed", "cases_total", "slowest_case_s"]
 
 
+class PsqlSession(Proc):
+    """One psql kept open for the polls that time a kill: a fresh psql costs tens of milliseconds on a busy
+    machine, one query on an open session a few. Stops at the first error (its stderr is in its log)."""
+
+    MARK = "-- end of answer --"
+
+    def __init__(self, sc, name="psql-watch"):
+        super().__init__(name, ["psql", harness.database_url(sc.env, sc.db), "-qAtX", "-v", "ON_ERROR_STOP=1"],
+                         sc.env, sc.log_dir, stdin=subprocess.PIPE, pipe_stdout=True)
+        sc.procs.append(self)
+        self.buffer = b""
+
+    def query(self, text, timeout=20):
+        """The rows (lines, columns joined by |) of one statement."""
+        self.popen.stdin.write(f"{text};\n\\echo '{self.MARK}'\n".encode())
+        self.popen.stdin.flush()
+        deadline = time.monotonic() + timeout
+        fd = self.popen.stdout.fileno()
+        end = f"{self.MARK}\n".encode()
+        while not (self.buffer.startswith(end) or f"\n{self.MARK}\n".encode() in self.buffer):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise ScenarioFailed(f"{self.name}: no answer within {timeout} s to {text[:80]!r}")
+            if select.select([fd], [], [], remaining)[0]:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    raise ScenarioFailed(f"{self.name} exited ({self.popen.poll()}): {self.last_line('log')}")
+                self.buffer += chunk
+        answer, _, self.buffer = self.buffer.partition(end)
+        return answer.decode(errors="replace").splitlines()
+
+    def rollup_sessions(self):
+        """{backend pid: inside a transaction} of the `rollup run` sessions of the scenario's database."""
+        rows = self.query("select pid, xact_start is not null from pg_stat_activity "
+                          "where application_name = 'purchase-rollup' and datname = current_database()")
+        return {int(pid): in_xact == "t" for pid, in_xact in (row.split("|") for row in rows)}
+
+    def rollbacks(self):
+        return int(self.query("select xact_rollback from pg_stat_database where datname = current_database()")[0])
+
+    def version(self, model):
+        return self.query(f"select coalesce((select version from rollup_models where name = '{model}'), '')")[0]
+
+
+# The standard mix without its backfill: event times are now (a backfill needs a --count that is produced).
+STREAM_MIX = MIX[:-2]
+PROGRESS = re.compile(r"chunk=(\d+)/(\d+) .*?rollup\.model=(\S+) .*\brebuild progress")
+
+
+def rebuild_progress(proc):
+    """The (model, chunk, chunks) of each "rebuild progress" line a rollup logged, in order."""
+    return [(m.group(3), int(m.group(1)), int(m.group(2))) for m in PROGRESS.finditer(proc.log())]
+
+
+def rollup_passes(proc):
+    """The duration (ms) of each pass a rollup finished, and whether it was incremental (rebuilt nothing)."""
+    return [(int(m.group(1)), m.group(2) == "[]")
+            for m in re.finditer(r"duration\.ms=(\d+) .*\brecomputed=(\S+) .*\brollup pass done", proc.log())]
+
+
+def changed_models(directory, expression):
+    """A copy of sql/ in `directory` where purchase_summary's purchase_count is `expression`: the same
+    values, another meaning to the rollup (a new version), so the next pass rebuilds purchase_summary and
+    the models derived from it aside and switches."""
+    os.makedirs(directory, exist_ok=True)
+    for name in sorted(os.listdir(os.path.join(ROOT, "sql"))):
+        if name.endswith(".sql"):
+            shutil.copyfile(os.path.join(ROOT, "sql", name), os.path.join(directory, name))
+    path = os.path.join(directory, "purchase_summary.sql")
+    with open(path) as f:
+        text = f.read()
+    if "count(*) as purchase_count" not in text:
+        raise ScenarioFailed("sql/purchase_summary.sql no longer says `count(*) as purchase_count`: "
+                             "rollup-kill cannot change its meaning")
+    with open(path, "w") as f:
+        f.write(text.replace("count(*) as purchase_count", f"{expression} as purchase_count"))
+
+
+def planned_rebuild(sc, directory):
+    """The models `rollup plan` says the next pass recomputes over all history, in pass order."""
+    text = harness.run([exe("rollup"), "plan", "--sql-dir", directory, "--log-level", "warning"], env=sc.env,
+                       timeout=60).stdout
+    return re.findall(r"^(\w+) +(?:new|changed|derived from)\b", text, re.MULTILINE)
+
+
+def added_summaries(first, second):
+    """Two generators' summaries as one (different seeds: no purchase in common)."""
+    total = {}
+    for key in set(first) | set(second):
+        a, b = first.get(key, 0), second.get(key, 0)
+        if key == "valid_amount":
+            total[key] = str(Decimal(a) + Decimal(b))
+        elif isinstance(a, (int, float)) and isinstance(b, (int, float)):
+            total[key] = a + b
+    return total
+
+
+def scenario_rollup_kill(sc):
+    """SIGKILL `rollup run --every 1s` at seeded-random instants inside incremental passes while the loader
+    loads a steady stream, then during a rebuild (a model's SQL changed in meaning, not in values) and close
+    to its switch, restarting it each time: nothing lost or doubled, `rollup verify` clean, no aside table,
+    temporary relation or advisory lock left behind, and the next pass runs.
+
+    Three days of history are loaded first (a rebuild then has a few chunks, UTC days, per model and a
+    switch of some 70,000 rows, long enough to be hit), then the stream runs at 1,200 events/s under the
+    standard mix (without backfill: event times are now) until it is stopped by SIGTERM. Kill instants are
+    timed from one open psql session (pg_stat_activity, pg_stat_database.xact_rollback) and from the
+    rollup's log lines; the server notices a killed client once its current statement is done and rolls back
+    whatever transaction was open, which is counted per kill ("cut_a_transaction")."""
+    rng = random.Random(options.seed)
+    kills = sc.figures["kills"] = []
+    sc.broker(partitions=16)
+    sc.fresh_database()
+    loader = sc.spawn("loader", loader_args(sc, *SHORT_SESSION))
+    history = finish_generator(sc, start_generator(sc, 60_000, "unlimited", *STREAM_MIX, "--backfill", "72h",
+                                                   "--seed", str(options.seed + 1000), name="generator-history"),
+                               timeout=120)
+    generator = start_generator(sc, 10_000_000, 1_200, *STREAM_MIX)
+    watch = PsqlSession(sc)
+    loaded = "select (select count(*) from staging_purchases) + (select count(*) from dead_letters)"
+    sc.wait_until(lambda: int(watch.query(loaded)[0]) >= history.get("messages", 0) or not loader.alive(), 120,
+                  "the loader to load the history", interval=0.5)
+    starts = 0
+
+    def start(*extra):
+        nonlocal starts
+        starts += 1
+        return sc.spawn(f"rollup-{starts:02d}", [exe("rollup"), "run", "--every", "1s", *extra])
+
+    def running(proc, what):
+        for other in (loader, generator):
+            if not other.alive():
+                raise ScenarioFailed(f"{other.name} exited ({other.returncode}): {other.error_line()}")
+        if not proc.alive():
+            raise ScenarioFailed(f"{proc.name} exited ({proc.returncode}) {what}: {proc.error_line()}")
+        return True
+
+    def kill(proc, phase, rollbacks, **facts):
+        """SIGKILLs a rollup, waits (bounded) for its Postgres session to end and records the kill."""
+        running(proc, f"before its {phase} kill")
+        sessions = set(watch.rollup_sessions())
+        proc.kill()
+        killed = time.monotonic()
+        sc.wait_until(lambda: not sessions & set(watch.rollup_sessions()), 60,
+                      f"{proc.name}'s Postgres session to end after SIGKILL", interval=0.05)
+        record = {"phase": phase, "process": proc.name, "at_s": round(sc.elapsed(), 1),
+                  "passes_done": len(rollup_passes(proc)), "cut_a_transaction": watch.rollbacks() > rollbacks,
+                  "session_gone_s": round(time.monotonic() - killed, 2), **facts}
+        kills.append(record)
+        return record
+
+    def noted(record):
+        sc.note(f"SIGKILL {record['process']} ({record['phase']}): " + ", ".join(
+            f"{k}={v}" for k, v in record.items() if k not in ("phase", "process", "at_s")))
+
+    # 1. Incremental passes. The first rollup builds every model (a fresh database); each one after it is
+    #    killed inside its second pass: when its session opens the pass's transaction, after a seeded-random
+    #    part of a typical incremental pass.
+    rollup = start()
+    sc.wait_until(lambda: any(incremental for _, incremental in rollup_passes(rollup))
+                  or not running(rollup, "before its first incremental pass"), 120,
+                  f"{rollup.name} to build the models and run an incremental pass")
+    for _ in range(6):
+        done = len(rollup_passes(rollup))
+        sc.wait_until(lambda: len(rollup_passes(rollup)) > done or not running(rollup, "in incremental passes"), 60,
+                      f"{rollup.name} to finish a pass")
+        typical = statistics.median(ms for p in sc.procs if p.name.startswith("rollup-")
+                                    for ms, incremental in rollup_passes(p) if incremental) / 1000
+        rollbacks = watch.rollbacks()
+        sc.wait_until(lambda: any(watch.rollup_sessions().values()) or not running(rollup, "between passes"), 30,
+                      f"{rollup.name} to start a pass", interval=0.005)
+        delay = rng.uniform(0, 0.8 * typical)
+        time.sleep(delay)
+        noted(kill(rollup, "incremental", rollbacks, delay_into_pass_s=round(delay, 3),
+                   typical_pass_s=round(typical, 3)))
+        rollup = start()
+    sc.wait_until(lambda: len(rollup_passes(rollup)) >= 1 or not running(rollup, "after the incremental kills"), 60,
+                  f"{rollup.name} to run a pass after the kills")
+    rc, _ = rollup.stop(timeout=30)
+    sc.check(rc == 0, f"{rollup.name} exited {rc} on SIGTERM: {rollup.error_line()}")
+
+    # 2. A rebuild: purchase_summary's SQL changes in meaning, so it and the models derived from it are
+    #    rebuilt aside, a UTC day per transaction, then switched to in one transaction. Killed after its
+    #    first chunk, after a seeded-random later chunk, and a seeded-random instant after its last chunk,
+    #    close to the switch; a kill that came after the switch had committed is followed by another change
+    #    of meaning (the rebuild would have nothing left to do).
+    variants = iter(["count(*) + 0", "count(*) * 1", "0 + count(*)", "count(*) - 0", "1 * count(*)",
+                     "count(*) + 1 - 1", "count(*) * 2 / 2"])
+    models_dir = os.path.join(sc.log_dir, "sql-changed")
+    versions = [watch.version("purchase_summary")]
+
+    def change_meaning():
+        changed_models(models_dir, next(variants))
+        rebuilt = planned_rebuild(sc, models_dir)
+        sc.check(rebuilt[:1] == ["purchase_summary"], f"after purchase_summary.sql changed, `rollup plan` rebuilds "
+                                                      f"{rebuilt}")
+        return rebuilt
+
+    rebuilt = sc.figures["rebuilt_models"] = change_meaning()
+
+    def rebuild_kill(phase, fire, delay):
+        proc = start("--sql-dir", models_dir)
+        sc.wait_until(lambda: proc.log().count("connected to postgres") or not running(proc, "connecting"), 60,
+                      f"{proc.name} to connect")
+        rollbacks = watch.rollbacks()
+        sc.wait_until(lambda: fire(rebuild_progress(proc)) or "rebuilt and switched" in proc.log()
+                      or not running(proc, "while rebuilding"), 120, f"{proc.name} to reach the {phase}",
+                      interval=0.01)
+        time.sleep(delay)
+        progress = rebuild_progress(proc)
+        record = kill(proc, phase, rollbacks, delay_s=round(delay, 3), chunks_done=len(progress),
+                      chunks_per_model={model: n for model, _, n in progress})
+        record["switched_before_the_kill"] = watch.version("purchase_summary") != versions[-1]
+        noted(record)
+        if record["switched_before_the_kill"]:
+            versions.append(watch.version("purchase_summary"))
+            change_meaning()
+        return record
+
+    first = rebuild_kill("rebuild", lambda chunks: len(chunks) >= 1, rng.uniform(0, 0.05))
+    sc.check(not first["switched_before_the_kill"], "the rollup killed after its first rebuild chunk had switched")
+    # Every rebuilt model has about as many chunks (UTC days) as the first.
+    total = max(first["chunks_per_model"].values(), default=1) * len(rebuilt)
+    nth = rng.randint(2, max(2, total - 1))
+    rebuild_kill("rebuild", lambda chunks: len(chunks) >= nth, rng.uniform(0, 0.05))
+    near = []
+    for _ in range(5):
+        near.append(rebuild_kill("switch", lambda chunks: any(model == rebuilt[-1] and i == n
+                                                              for (model, i, n) in chunks), rng.uniform(0, 0.4)))
+        if sum(1 for r in near if not r["switched_before_the_kill"]) >= 2:
+            break
+    sc.check(any(not r["switched_before_the_kill"] for r in near),
+             f"none of {len(near)} kills close to the switch came before it committed")
+    # The last one is left to rebuild, switch and run incremental passes under the new version.
+    rollup = start("--sql-dir", models_dir)
+    sc.wait_until(lambda: "rebuilt and switched" in rollup.log() or not running(rollup, "while rebuilding"), 120,
+                  f"{rollup.name} to rebuild and switch")
+    done = len(rollup_passes(rollup))
+    sc.wait_until(lambda: len(rollup_passes(rollup)) >= done + 2 or not running(rollup, "after the switch"), 60,
+                  f"{rollup.name} to run incremental passes after the switch")
+    versions.append(watch.version("purchase_summary"))
+    sc.check(versions[-1] != versions[-2], "purchase_summary's version did not change with the finished rebuild")
+    rc, _ = rollup.stop(timeout=30)
+    sc.check(rc == 0, f"{rollup.name} exited {rc} on SIGTERM: {rollup.error_line()}")
+    watch.kill()
+
+    # 3. The end: the stream stops, the loader catches up, a pass with the changed models and the standard
+    #    checks; then every model's totals, verify, leftovers (once no rollup session is left) and a pass.
+    generator.send(signal.SIGTERM)
+    stream = finish_generator(sc, generator, timeout=60)
+    summary = added_summaries(history, stream)
+    sc.figures["generator"] = {"history": history, "stream": stream}
+    sc.figures["events_produced"] = summary.get("messages")
+    rc, _ = loader.stop(timeout=30)
+    sc.check(rc == 0, f"the loader exited {rc} on SIGTERM: {loader.error_line()}")
+    catch_up(sc)
+    sc.env["SQL_DIR"] = models_dir  # the final pass, verify and the next pass run the changed models
+    final_checks(sc, summary)
+    totals = {}
+    for table in ("purchase_summary", "purchase_summary_by_category", "purchase_summary_hourly",
+                  "purchase_summary_daily"):
+        count, amount = sc.sql(f"select coalesce(sum(purchase_count), 0), coalesce(sum(total_amount), 0) "
+                               f"from {table}").split("|")
+        totals[table] = {"purchases": int(count), "amount": amount}
+        sc.check(int(count) == summary.get("valid_purchases"),
+                 f"sum(purchase_count) of {table} is {count}, the generators sent {summary.get('valid_purchases')}")
+        sc.check(Decimal(amount) == Decimal(summary.get("valid_amount", "-1")),
+                 f"sum(total_amount) of {table} is {amount}, the generators' valid_amount is "
+                 f"{summary.get('valid_amount')}")
+    sc.figures["model_totals"] = totals
+    events = int(sc.sql("select count(*) from purchase_events"))
+    sc.check(events == totals["purchase_summary"]["purchases"],
+             f"purchase_events has {events} rows, sum(purchase_count) is {totals['purchase_summary']['purchases']}")
+    verify = harness.run([exe("rollup"), "verify", "--log-level", "warning"], env=sc.env, check=False, timeout=180)
+    sc.figures["verify_exit"] = verify.returncode
+    sc.check(verify.returncode == 0,
+             f"rollup verify exited {verify.returncode}: {(verify.stdout + verify.stderr).strip()[-800:]}")
+    sc.wait_until(lambda: sc.sql("select count(*) from pg_stat_activity where datname = current_database() "
+                                 "and (application_name like 'purchase-rollup%' "
+                                 "or application_name like 'purchase-loader%')") == "0", 30,
+                  "the rollup and loader sessions to end", interval=0.5)
+    leftovers = sc.sql("""
+        select n.nspname || '.' || c.relname from pg_class as c join pg_namespace as n on n.oid = c.relnamespace
+        where n.nspname like 'pg\\_temp\\_%' or n.nspname like 'pg\\_toast\\_temp\\_%'
+           or c.relname like 'rollup\\_aside%'
+        order by 1
+    """).split()
+    sc.figures["leftover_relations"] = len(leftovers)
+    sc.check(not leftovers, f"{len(leftovers)} relations left behind: {', '.join(leftovers[:10])}")
+    locks = sc.sql("select count(*) from pg_locks where locktype = 'advisory'")
+    sc.figures["advisory_locks_left"] = int(locks)
+    sc.check(locks == "0", f"{locks} advisory locks held with no rollup running")
+    runs = int(sc.sql("select count(*) from rollup_runs"))
+    rollup_pass(sc)
+    sc.figures["next_pass_ran"] = int(sc.sql("select count(*) from rollup_runs")) == runs + 1
+    sc.check(sc.figures["next_pass_ran"], "the pass after the checks recorded no rollup_runs row")
+    sc.figures.update({
+        "kill_count": len(kills),
+        "kills_by_phase": dict(collections.Counter(k["phase"] for k in kills)),
+        "kills_cutting_a_transaction": sum(1 for k in kills if k["cut_a_transaction"]),
+        "switch_kills_before_commit": sum(1 for k in kills if k["phase"] == "switch"
+                                          and not k["switched_before_the_kill"]),
+        "rollup_starts": starts,
+        "passes_logged": sum(len(rollup_passes(p)) for p in sc.procs if p.name.startswith("rollup-")),
+        "passes_committed": runs + 1,
+        "purchase_summary_versions": len(set(versions)),
+    })
+    sc.headline = ["events_produced", "rows_loaded", "duplicates", "losses", "summary_differences", "kill_count",
+                   "kills_by_phase", "kills_cutting_a_transaction", "switch_kills_before_commit", "passes_committed",
+                   "verify_exit", "leftover_relations", "advisory_locks_left"]
+
 SCENARIOS = {
     "crash": scenario_crash,
     "pg-restart": scenario_pg_restart,
@@ -1128,6 +1439,7 @@ SCENARIOS = {
     "hostile": scenario_hostile,
     "operations": scenario_operations,
     "bad-config": scenario_bad_config,
+    "rollup-kill": scenario_rollup_kill,
 }
 
 

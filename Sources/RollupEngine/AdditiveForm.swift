@@ -66,7 +66,7 @@ package enum AdditiveForm {
         clauses[current] = start..<tokens.count
         guard fromCount == 1, let from = clauses["from"], clauses["group by"] != nil, let list = clauses["select"]
         else { return .failure(Refusal("it is not `select ... from purchase_events ... group by ...`")) }
-        let relation = tokens[from]
+        let relation = Array(tokens[from])
         guard relation.first == .word("purchase_events"),
             relation.count == 1 || (relation.count == 2 && relation[1].isName)
                 || (relation.count == 3 && relation[1] == .word("as") && relation[2].isName)

@@ -238,7 +238,7 @@ struct AsideBuild {
         }
         var changed = 0
         let grain = try db.query(
-            "select bool_and(window_size = $2::interval and timezone = $3) from rollup_models where name = $1",
+            "select bool_and(coalesce(window_size, make_interval(mins => window_minutes)) = $2::interval and timezone = $3) from rollup_models where name = $1",
             [model.name, model.window.interval, model.window.zone]
         ).optionalValue(Bool.self, row: 0, column: 0)
         let oldKey = try table.key(db)

@@ -4,6 +4,7 @@ import Logging
 import PostgresClient
 import ProcessSupport
 import PurchaseEvents
+import Synchronization
 import Testing
 
 @testable import Generator
@@ -199,4 +200,33 @@ func rollup(_ db: TestDatabase, full: Bool = false) throws -> RollupRunner.PassR
     let result = try runner.runPass(try db.connect())
     #expect(result.failures.isEmpty, "\(result.failures)")
     return result
+}
+
+/// Log lines kept in memory, for tests that check what a component logged (the logging system is never
+/// bootstrapped in tests).
+final class CapturedLog: Sendable {
+    private let lines = Mutex<[String]>([])
+
+    var messages: [String] { lines.withLock { $0 } }
+
+    var logger: Logger { Logger(label: "test", factory: { _ in Handler(log: self) }) }
+
+    struct Handler: LogHandler {
+        let log: CapturedLog
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
+            let details = (metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            self.log.lines.withLock { $0.append(([message.description] + details).joined(separator: " ")) }
+        }
+    }
 }
