@@ -37,6 +37,10 @@ Scenarios (--only a,b to pick some; --list):
   bad-config      unreachable broker/database, wrong password, missing topic, malformed flags and connection
                   strings: a one-line error naming the problem, non-zero exit within 30 s, no crash, no
                   password in any output
+  rollup-kill     SIGKILL `rollup run --every 1s` (restarted each time) at seeded-random instants inside
+                  incremental passes while a stream loads, then during a rebuild (a model's SQL changed in
+                  meaning) and close to its switch: every model's totals equal the generators', `rollup verify`
+                  exits 0, no aside or temporary table and no advisory lock left, the next pass runs
 
 Prints one PASS/FAIL line per scenario with its figures (details indented below it); writes every figure to
 .local/faults/results.json and the processes' logs to .local/faults/logs/<scenario>/. Exits 1 if any check
@@ -1219,14 +1223,13 @@ def scenario_rollup_kill(sc):
     """SIGKILL `rollup run --every 1s` at seeded-random instants inside incremental passes while the loader
     loads a steady stream, then during a rebuild (a model's SQL changed in meaning, not in values) and close
     to its switch, restarting it each time: nothing lost or doubled, `rollup verify` clean, no aside table,
-    temporary relation or advisory lock left behind, and the next pass runs.
-
-    Three days of history are loaded first (a rebuild then has a few chunks, UTC days, per model and a
-    switch of some 70,000 rows, long enough to be hit), then the stream runs at 1,200 events/s under the
-    standard mix (without backfill: event times are now) until it is stopped by SIGTERM. Kill instants are
-    timed from one open psql session (pg_stat_activity, pg_stat_database.xact_rollback) and from the
-    rollup's log lines; the server notices a killed client once its current statement is done and rolls back
-    whatever transaction was open, which is counted per kill ("cut_a_transaction")."""
+    temporary relation or advisory lock left behind, and the next pass runs."""
+    # Three days of history are loaded first (a rebuild then has a few chunks, UTC days, per model, and a
+    # switch of some 35,000 rows: long enough to be hit), then the stream runs at 1,200 events/s under the
+    # standard mix (without backfill: event times are now) until it is stopped by SIGTERM. Kill instants are
+    # timed from one open psql session (pg_stat_activity, pg_stat_database.xact_rollback) and from the
+    # rollup's log lines. The server notices a killed client once its current statement is done and rolls
+    # back whatever transaction was open, which is counted per kill ("cut_a_transaction").
     rng = random.Random(options.seed)
     kills = sc.figures["kills"] = []
     sc.broker(partitions=16)
@@ -1414,20 +1417,27 @@ def scenario_rollup_kill(sc):
     rollup_pass(sc)
     sc.figures["next_pass_ran"] = int(sc.sql("select count(*) from rollup_runs")) == runs + 1
     sc.check(sc.figures["next_pass_ran"], "the pass after the checks recorded no rollup_runs row")
+    again = sc.sql("select rows_upserted from rollup_runs order by id desc limit 1")
+    sc.figures["rows_upserted_by_the_next_pass"] = int(again) if again else None
+    sc.check(again == "0", f"the pass after everything was rolled up still upserted {again} rows")
     sc.figures.update({
         "kill_count": len(kills),
         "kills_by_phase": dict(collections.Counter(k["phase"] for k in kills)),
         "kills_cutting_a_transaction": sum(1 for k in kills if k["cut_a_transaction"]),
         "switch_kills_before_commit": sum(1 for k in kills if k["phase"] == "switch"
                                           and not k["switched_before_the_kill"]),
+        # before the commit and a transaction rolled back: the switch's own (chunks commit one by one)
+        "switch_kills_inside_the_switch": sum(1 for k in kills if k["phase"] == "switch"
+                                              and not k["switched_before_the_kill"] and k["cut_a_transaction"]),
         "rollup_starts": starts,
         "passes_logged": sum(len(rollup_passes(p)) for p in sc.procs if p.name.startswith("rollup-")),
         "passes_committed": runs + 1,
         "purchase_summary_versions": len(set(versions)),
     })
     sc.headline = ["events_produced", "rows_loaded", "duplicates", "losses", "summary_differences", "kill_count",
-                   "kills_by_phase", "kills_cutting_a_transaction", "switch_kills_before_commit", "passes_committed",
-                   "verify_exit", "leftover_relations", "advisory_locks_left"]
+                   "kills_by_phase", "kills_cutting_a_transaction", "switch_kills_inside_the_switch",
+                   "passes_committed", "verify_exit", "leftover_relations", "advisory_locks_left"]
+
 
 SCENARIOS = {
     "crash": scenario_crash,

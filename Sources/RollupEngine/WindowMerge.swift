@@ -224,6 +224,14 @@ package enum ModelInput {
                 select t.* from rollup_windows() as w
                 join \(table) as t on t.window_start >= w.window_start and t.window_start < w.window_end
                 """)
+        // Like the model tables, the shadows belong to the rollup's role, so any rollup login can replace them.
+        if schema != "pg_temp",
+            try db.query(
+                "select current_user <> 'purchase_rollup' and pg_has_role(current_user, 'purchase_rollup', 'member')"
+            ).scalar(Bool.self)
+        {
+            try db.execute(script: "alter view \(shadow) owner to purchase_rollup")
+        }
     }
 
     /// The columns a model's `select` returns and their types, from a run over no windows (no rows read).
