@@ -244,7 +244,7 @@ struct AsideBuild {
         let oldKey = try table.key(db)
         let regrained = grain == false || oldKey != keys
         // A derived model's shadow of this table names its columns; it is made again on the next pass.
-        try db.execute(script: "drop view if exists rollup_sources.\(q(model.name))")
+        try ModelInput.dropShadow(of: model.name, db)
         if regrained { changed += try db.execute(script: "delete from \(real)").affectedRows }
         let have = try table.columns(db)
         var alter: [String] = []

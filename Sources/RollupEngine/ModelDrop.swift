@@ -29,7 +29,7 @@ package struct ModelDrop {
             guard known > 0 || exists else {
                 throw PipelineError(.model, "no model \(name) in the database (rollup status lists them)")
             }
-            try db.execute(script: "drop view if exists rollup_sources.\(PostgresIdentifier.quoted(name))")
+            try ModelInput.dropShadow(of: name, db)
             if exists { try db.execute(script: "drop table \(table.qualified)") }
             for statement in [
                 "delete from rollup_models where name = $1", "delete from rollup_pending where model = $1",

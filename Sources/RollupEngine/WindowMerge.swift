@@ -234,6 +234,15 @@ package enum ModelInput {
         }
     }
 
+    /// Drops the shadow of model `name` in `rollup_sources`, if there is one (so that its table's columns can
+    /// change), without `drop view if exists`, whose NOTICE libpq would print on the user's terminal.
+    static func dropShadow(of name: String, _ db: PostgresConnection) throws {
+        let shadow = PostgresIdentifier.qualified("rollup_sources", name)
+        if try db.query("select to_regclass($1) is not null", [shadow]).scalar(Bool.self) {
+            try db.execute(script: "drop view \(shadow)")
+        }
+    }
+
     /// The columns a model's `select` returns and their types, from a run over no windows (no rows read).
     static func resultColumns(
         of model: RollupModel, schema: String, kind: Kind = .windows, _ db: PostgresConnection
