@@ -23,11 +23,23 @@ medians over --reps repetitions and the ratios; never asserts a time.
   freshness  at a steady --freshness-rate events/s (default 5,000) with `rollup run --every 5s` and every
              shipped model, p50/p99 from an event's production to the pass that rolled it up
              (rollup_runs.load_batches), over --freshness-seconds (default 60)
+  catalog    the system catalogs' growth under one long-lived `rollup run --every 100ms` (every shipped
+             model) until --catalog-passes passes (default 2,000) have claimed rows, on a 100 k-row history,
+             a load batch of 100 rows committed every 50 ms meanwhile (30 to a minute of event time):
+             pg_total_relation_size of pg_class, pg_attribute, pg_type, pg_depend, pg_statistic and their sum,
+             and their n_dead_tup (pg_stat_sys_tables), before and after; not in the default --only
+  models     one incremental pass (a new minute, 10,000 rows, on a 100 k-row history) with the 4 shipped
+             models, with 12 and with 20 (the shipped ones plus generated variants over other windows, keys
+             and time zones, in the models-are-queries format); pass time, the cost per added model and how
+             close to linear it grows; new model format only; not in the default --only
 
 Settings: --events N (default 1,000,000), --reps R (default 3),
---only loader,generator,metrics,memory,freshness,rollup,version,lifecycle.
+--only loader,generator,metrics,memory,freshness,rollup,version,lifecycle (also: catalog, models).
+Another build: --tree DIR benchmarks the executables of another checkout (DIR/.build/release, or --bin) with
+its migrations/ and sql/ (e.g. a git worktree of the previous release), on this checkout's services.
 """
 import argparse
+import datetime
 import os
 import shutil
 import re
@@ -42,7 +54,8 @@ import urllib.request
 import harness  # run, psql, database_url ...: shared with scripts/faults.py
 from harness import ROOT, database_url, psql, run
 
-BIN = os.path.join(ROOT, ".build", "release")
+BIN = os.path.join(ROOT, ".build", "release")  # --bin / --tree
+SQL_DIR = os.path.join(ROOT, "sql")  # the shipped models: --tree's sql/
 LOCAL = os.path.join(ROOT, ".local", "bench")
 PER_ROW_ROWS = 20_000
 COLUMNS = ("purchase_id, user_id, product_id, category, country, quantity, unit_price, amount, currency, "
@@ -208,14 +221,21 @@ from generate_series(0, {rows} - 1) as i
 """
 
 
+def synthesize_sql(rows, start, span, tag, ledger=False, batch=0):
+    """The statements of `synthesize`."""
+    statements = [SYNTHETIC.format(columns=COLUMNS, tag=tag, start=start, rows=rows, span=span, batch=batch)]
+    if ledger:
+        statements.append(f"insert into ingest_ledger select {batch}, m, m, m + interval '1 minute' - interval '1 microsecond' "
+                          f"from generate_series(timestamptz '{start}', timestamptz '{start}' + interval '{span}' "
+                          "- interval '1 minute', interval '1 minute') m")
+    return statements
+
+
 def synthesize(env, db, rows, start, span, tag, ledger=False, batch=0):
     """Inserts `rows` purchases spread evenly over [start, start + span) as load batch `batch`, as a loader
     would have; with `ledger`, also its ledger rows, each minute's span the whole minute."""
-    psql(env, db, "-c", SYNTHETIC.format(columns=COLUMNS, tag=tag, start=start, rows=rows, span=span, batch=batch))
-    if ledger:
-        psql(env, db, "-c", f"insert into ingest_ledger select {batch}, m, m, m + interval '1 minute' - interval '1 microsecond' "
-                            f"from generate_series(timestamptz '{start}', timestamptz '{start}' + interval '{span}' "
-                            "- interval '1 minute', interval '1 minute') m")
+    for statement in synthesize_sql(rows, start, span, tag, ledger, batch):
+        psql(env, db, "-c", statement)
 
 
 def rollup_pass(env, db, *flags):
@@ -281,7 +301,7 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
     # alone (a directory holding only its file); the incremental passes above run every shipped model.
     only_summary = os.path.join(LOCAL, "sql-purchase-summary-only")
     os.makedirs(only_summary, exist_ok=True)
-    shutil.copy(os.path.join(ROOT, "sql", "purchase_summary.sql"), only_summary)
+    shutil.copy(os.path.join(SQL_DIR, "purchase_summary.sql"), only_summary)
     print(f"== rollup: full backfill of {events:,} rows", file=sys.stderr)
     fresh_database(env, "bench_rollup")
     synthesize(env, "bench_rollup", events, f"{now}+00", "1 day", "b", ledger=False)
@@ -355,7 +375,7 @@ def bench_version_change(env, events, history, rows_out):
     forget_load(env, "bench_version")
     changed = os.path.join(LOCAL, "sql-changed")
     shutil.rmtree(changed, ignore_errors=True)
-    shutil.copytree(os.path.join(ROOT, "sql"), changed)
+    shutil.copytree(SQL_DIR, changed)
     path = os.path.join(changed, "purchase_summary.sql")
     with open(path) as f:
         text = f.read()
@@ -596,6 +616,233 @@ def bench_freshness(env, rate, seconds, every, rows_out):
                      "target <= window size (60 s) + 10 s"))
 
 
+CATALOGS = ("pg_class", "pg_attribute", "pg_type", "pg_depend", "pg_statistic")
+
+
+def catalog_sizes(env, db):
+    """{catalog: (bytes, dead tuples)} for CATALOGS in database `db` (catalogs are per database)."""
+    names = ", ".join(f"'{name}'" for name in CATALOGS)
+    out = psql(env, db, "-c", f"select relname, pg_total_relation_size(relid), n_dead_tup from pg_stat_sys_tables "
+                              f"where schemaname = 'pg_catalog' and relname in ({names})")
+    sizes = {}
+    for line in out.splitlines():
+        name, size, dead = line.split("|")
+        sizes[name] = (int(size), int(dead))
+    return sizes
+
+
+def bench_catalog(env, passes, rows_out):
+    """What the passes of one long-lived `rollup run --every 100ms` leave in the system catalogs: while it
+    runs, a load batch (100 rows, with its ledger row, as a loader commits them) is committed every 50 ms,
+    so every pass claims some, until `passes` passes have claimed rows; the catalogs are measured after the
+    process's first pass and after the last one (statistics flushed)."""
+    print(f"== catalog: {passes:,} incremental passes of one `rollup run --every 100ms`", file=sys.stderr)
+    db = "bench_catalog"
+    fresh_database(env, db)
+    url = database_url(env, db)
+    now = psql(env, db, "-c", "select date_trunc('minute', now() at time zone 'UTC')")
+    # A day of history before now, in the daily partitions the migrations create (today - 7 to today + 30),
+    # so no maintenance step creates a partition while we measure; the new batches follow it.
+    synthesize(env, db, 100_000, psql(env, db, "-c", f"select timestamptz '{now}+00' - interval '1 day'"), "1 day", "ch")
+    psql(env, db, "-c", "vacuum analyze staging_purchases")
+    run([f"{BIN}/rollup", "run", "--log-level", "error", "--database-url", url], env=env)  # builds the models
+    os.makedirs(LOCAL, exist_ok=True)
+    log_path = os.path.join(LOCAL, "catalog-rollup.log")
+    log = open(log_path, "w")
+    start_id = int(psql(env, db, "-c", "select coalesce(max(id), 0) from rollup_runs"))
+    rollup = subprocess.Popen([f"{BIN}/rollup", "run", "--every", "100ms", "--log-level", "warning",
+                               "--database-url", url], env=env, cwd=ROOT, stdout=log, stderr=log)
+    stop = threading.Event()
+    fed = []
+
+    def feed():
+        """A load batch every 50 ms, each in one transaction with its ledger row, on one psql session (a psql
+        process per batch would cost more than a pass); 30 batches to a minute of event time, the minutes
+        after the history."""
+        base = datetime.datetime.fromisoformat(now).replace(tzinfo=datetime.timezone.utc)
+        session = subprocess.Popen(["psql", url, "-qAtX", "-v", "ON_ERROR_STOP=1"], env=env, text=True,
+                                   stdin=subprocess.PIPE, stdout=subprocess.DEVNULL)
+        try:
+            while not stop.wait(0.05):
+                i = len(fed)
+                minute = (base + datetime.timedelta(minutes=i // 30)).isoformat()
+                statements = synthesize_sql(100, minute, "1 minute", f"c{i}", ledger=True, batch=i + 1)
+                session.stdin.write("begin;\n" + ";\n".join(s.strip() for s in statements) + ";\ncommit;\n")
+                session.stdin.flush()
+                fed.append(i)
+        finally:
+            session.stdin.close()
+            if session.wait(timeout=60) != 0:
+                fed.append(None)  # failed: seen below
+
+    def alive():
+        if rollup.poll() is not None:
+            log.flush()
+            with open(log_path) as f:
+                sys.exit(f"bench: `rollup run --every` exited ({rollup.returncode}):\n{f.read()[-3000:]}")
+
+    feeder = threading.Thread(target=feed)
+    try:
+        deadline = time.monotonic() + 120
+        while int(psql(env, db, "-c", f"select count(*) from rollup_runs where id > {start_id}")) == 0:
+            alive()
+            if time.monotonic() > deadline:
+                sys.exit("bench: no pass of `rollup run --every` within 120 s")
+            time.sleep(0.05)
+        time.sleep(2)  # the statistics of the session's first pass flushed
+        before = catalog_sizes(env, db)
+        start_id = int(psql(env, db, "-c", "select max(id) from rollup_runs"))
+        claimed = lambda: int(psql(env, db, "-c", "select count(*) from rollup_runs "
+                                                  f"where id > {start_id} and minutes_claimed > 0"))
+        started = time.perf_counter()
+        feeder.start()
+        reported = 0
+        while (done := claimed()) < passes:
+            alive()
+            if not feeder.is_alive():
+                sys.exit("bench: the feeder stopped")
+            if done >= reported + 500:
+                reported = done // 500 * 500
+                print(f"   {done:,} passes claimed rows, {len(fed):,} batches fed, "
+                      f"{time.perf_counter() - started:.0f} s", file=sys.stderr)
+            time.sleep(0.5)
+        stop.set()
+        feeder.join()
+        if None in fed:
+            sys.exit("bench: the feeder's psql session failed")
+        elapsed = time.perf_counter() - started
+        # Every fed batch claimed, then the rollup's statistics flushed (at most once a second).
+        deadline = time.monotonic() + 60
+        while int(psql(env, db, "-c", "select count(*) from ingest_ledger")) > 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        alive()
+        after = catalog_sizes(env, db)
+        total, claiming, pass_ms = psql(
+            env, db, "-c", "select count(*), count(*) filter (where minutes_claimed > 0), "
+                           "percentile_cont(0.5) within group (order by extract(epoch from finished_at - started_at) * 1000) "
+                           f"from rollup_runs where id > {start_id}").split("|")
+    finally:
+        stop.set()
+        if feeder.is_alive():
+            feeder.join()
+        rollup.terminate()
+        rollup.wait(timeout=30)
+        log.close()
+    counted, loaded = psql(env, db, "-c", "select (select sum(purchase_count) from purchase_summary), "
+                                          "(select count(*) from staging_purchases)").split("|")
+    if counted != loaded:
+        sys.exit(f"bench: purchase_summary counts {counted} purchases of the {loaded} loaded")
+    print(f"   {total} passes ({claiming} claiming rows, {len(fed):,} batches) in {elapsed:.0f} s, median pass "
+          f"{float(pass_ms):.0f} ms (in its transaction)", file=sys.stderr)
+    mib = lambda b: b / 1048576
+    for name in CATALOGS + ("total",):
+        if name == "total":
+            b = (sum(v[0] for v in before.values()), sum(v[1] for v in before.values()))
+            a = (sum(v[0] for v in after.values()), sum(v[1] for v in after.values()))
+        else:
+            b, a = before[name], after[name]
+        print(f"   {name:<13} {mib(b[0]):8.2f} MiB -> {mib(a[0]):8.2f} MiB ({mib(a[0] - b[0]):+.2f}); "
+              f"dead tuples {b[1]:,} -> {a[1]:,}", file=sys.stderr)
+        rows_out.append((f"catalog {name} after {claiming} passes (MiB)", mib(a[0]), a[0] / b[0],
+                         f"before {mib(b[0]):.2f} MiB, growth {mib(a[0] - b[0]):+.2f} MiB; n_dead_tup {b[1]:,} -> "
+                         f"{a[1]:,}; ratio = after / before"))
+    rows_out.append(("catalog bench: pass, median (ms)", float(pass_ms), None,
+                     f"{total} passes of one `rollup run --every 100ms`, {claiming} claiming rows ({len(fed):,} "
+                     "batches of 100 in all); started_at to finished_at in rollup_runs"))
+
+
+# The generated models of `models`: a window, a key column and a zone each, read from the raw events.
+MODEL_WINDOWS = ("5 minutes", "10 minutes", "15 minutes", "30 minutes", "1 hour", "2 hours", "6 hours", "1 day")
+MODEL_KEYS = ("country", "category", "payment_method", "currency")
+MODEL_ZONES = ("UTC", "Europe/Berlin", "Asia/Kolkata")
+
+
+def generated_model(i):
+    """The i-th generated model: (file name, text), in the models-are-queries format."""
+    window, key, zone = MODEL_WINDOWS[i % 8], MODEL_KEYS[i % 4], MODEL_ZONES[i % 3]
+    name = f"bench_{key}_{window.replace(' ', '')}_{zone.split('/')[-1].lower()}"
+    return f"{name}.sql", (f"-- key: window_start, {key}\n-- window: {window}\n-- timezone: {zone}\n"
+                           f"select purchase_window_start(created_at, interval '{window}', '{zone}') as window_start, "
+                           f"{key},\n       count(*) as purchase_count, sum(quantity) as item_count, "
+                           f"sum(amount) as total_amount\nfrom purchase_events\ngroup by 1, 2\n")
+
+
+def pass_with_log(env, db, *flags):
+    """One `rollup run` pass: (seconds from process start to exit, the pass's own duration.ms from its log)."""
+    start = time.perf_counter()
+    out = run([f"{BIN}/rollup", "run", "--log-level", "info", "--log-format", "json", "--database-url",
+               database_url(env, db), *flags], env=env)
+    elapsed = time.perf_counter() - start
+    inside = re.findall(r'"duration\.ms":"?(\d+)', out.stdout + out.stderr)
+    return elapsed, (int(inside[-1]) / 1000 if inside else float("nan"))
+
+
+def bench_models(env, reps, counts, rows_out):
+    """The incremental pass of bench_rollup (a new minute of 10,000 rows on a 100 k-row history) with more
+    and more models: the shipped ones, then generated variants."""
+    shipped = sorted(f for f in os.listdir(SQL_DIR) if f.endswith(".sql"))
+    if any("-- table:" in open(os.path.join(SQL_DIR, f)).read() for f in shipped):
+        print(f"== models: skipped, the models in {SQL_DIR} are in the earlier format (a header naming the table)",
+              file=sys.stderr)
+        return
+    now = psql(env, "postgres", "-c", "select date_trunc('minute', now() at time zone 'UTC')")
+    results = {}
+    for count in counts:
+        if count < len(shipped) or count - len(shipped) > len(MODEL_WINDOWS) * len(MODEL_KEYS) * len(MODEL_ZONES):
+            sys.exit(f"bench: --models {count}: from {len(shipped)} (the shipped ones) up")
+        directory = os.path.join(LOCAL, f"sql-{count}-models")
+        shutil.rmtree(directory, ignore_errors=True)
+        os.makedirs(directory)
+        for f in shipped:
+            shutil.copy(os.path.join(SQL_DIR, f), directory)
+        for i in range(count - len(shipped)):
+            name, text = generated_model(i)
+            with open(os.path.join(directory, name), "w") as f:
+                f.write(text)
+        print(f"== models: one new minute on 100,000 rows with {count} models", file=sys.stderr)
+        db = "bench_models"
+        fresh_database(env, db)
+        synthesize(env, db, 100_000, f"{now}+00", "6 days", "h")
+        psql(env, db, "-c", "vacuum analyze staging_purchases")
+        rollup_pass(env, db, "--full", "--sql-dir", directory)
+        walls, insides = [], []
+        for rep in range(reps + 1):  # the first pass warms up and is not counted
+            start = psql(env, db, "-c", f"select timestamptz '{now}+00' + interval '6 days' + interval '{rep} minute'")
+            synthesize(env, db, 10_000, start, "1 minute", f"n{rep}", ledger=True, batch=rep + 1)
+            wall, inside = pass_with_log(env, db, "--sql-dir", directory)
+            if rep > 0:
+                walls.append(wall)
+                insides.append(inside)
+        tables = int(psql(env, db, "-c", "select count(*) from rollup_models where retired_at is null"))
+        if tables != count:
+            sys.exit(f"bench: {count} model files, {tables} models in rollup_models")
+        results[count] = (median(walls), median(insides))
+        print(f"   passes: {', '.join(f'{w * 1000:.0f} ms' for w in walls)} (process start to exit); in the pass "
+              f"{', '.join(f'{t * 1000:.0f} ms' for t in insides)}", file=sys.stderr)
+    low = counts[0]
+    for count in counts:
+        wall, inside = results[count]
+        note = "process start to exit; the pass's own duration.ms"
+        if count != low:
+            per_wall = (wall - results[low][0]) / (count - low) * 1000
+            per_inside = (inside - results[low][1]) / (count - low) * 1000
+            note = (f"ratio to {low} models; {per_wall:.1f} ms per added model ({per_inside:.1f} ms inside the pass, "
+                    f"{inside * 1000:.0f} ms)")
+        else:
+            note = f"the shipped models; {inside * 1000:.0f} ms inside the pass"
+        rows_out.append((f"rollup pass, {count} models (ms)", wall * 1000,
+                         wall / results[low][0] if count != low else None, note))
+    if len(counts) >= 3:
+        # Linear: the cost per model between the first two counts and between the last two agree.
+        a, b, c = counts[0], counts[len(counts) // 2], counts[-1]
+        first = (results[b][1] - results[a][1]) / (b - a) * 1000
+        second = (results[c][1] - results[b][1]) / (c - b) * 1000
+        rows_out.append((f"rollup pass, ms per model {b}->{c} / {a}->{b}", second / first if first else float("nan"),
+                         None, f"{first:.1f} ms per model from {a} to {b}, {second:.1f} from {b} to {c} (inside "
+                               "the pass; 1.0 = linear)"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -608,7 +855,24 @@ def main():
                         help="loader backlogs for the memory measurement (default 1000000,10000000)")
     parser.add_argument("--history", default="100000,10000000",
                         help="raw-row histories under the incremental rollup pass (default 100000,10000000)")
+    parser.add_argument("--catalog-passes", type=int, default=2_000,
+                        help="incremental passes of the catalog measurement (default 2000)")
+    parser.add_argument("--models", default="4,12,20",
+                        help="model counts of the models measurement, the shipped ones first (default 4,12,20)")
+    parser.add_argument("--tree", help="benchmark another checkout: its .build/release executables, migrations/ "
+                                       "and sql/ (default this one)")
+    parser.add_argument("--bin", help="the executables' directory (default .build/release of --tree)")
     options = parser.parse_args()
+    global BIN, SQL_DIR
+    if options.tree:
+        tree = os.path.abspath(options.tree)
+        BIN = os.path.join(tree, ".build", "release")
+        SQL_DIR = os.path.join(tree, "sql")
+        # Every `rollup` run inherits these (the environment is os.environ plus the services').
+        os.environ["MIGRATIONS_DIR"] = os.path.join(tree, "migrations")
+        os.environ["SQL_DIR"] = SQL_DIR
+    if options.bin:
+        BIN = os.path.abspath(options.bin)
     if options.events > 2_000_000:
         sys.exit("bench: the dev broker's 128 partitions hold about 2 M events; use --events 2000000 or fewer")
     env = services_env()
@@ -631,8 +895,12 @@ def main():
         bench_version_change(env, options.events, int(options.history.split(",")[-1]), rows)
     if "lifecycle" in parts:
         bench_lifecycle(env, options.events, options.reps, rows)
+    if "catalog" in parts:
+        bench_catalog(env, options.catalog_passes, rows)
+    if "models" in parts:
+        bench_models(env, max(options.reps, 5), [int(m) for m in options.models.split(",")], rows)
 
-    print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, "
+    print(f"\nBenchmarks: {options.events:,} events, median of {options.reps} runs, {BIN}, "
           f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime(started))}\n")
     print(f"| {'measure':<40} | {'median':>12} | {'ratio':>7} | note |")
     print(f"|{'-' * 42}|{'-' * 14}|{'-' * 9}|------|")
