@@ -8,7 +8,8 @@ import ProcessSupport
 ///
 /// It shows the latest final window by country (the original project's view), amount per country over the
 /// loaded range (the top countries and "other"), amount by category, the hourly totals, and the pipeline's
-/// health numbers. All text from the data is escaped.
+/// health numbers. All text from the data is escaped. The charts' data comes from the `report_*` functions
+/// (migration V017), which know the model tables; this file draws.
 struct HTMLReport {
     let db: PostgresConnection
     /// Countries drawn as their own line; the others are summed as "other".
@@ -73,16 +74,7 @@ struct HTMLReport {
     }
 
     private func latestWindow() throws -> String {
-        let found = try rows(
-            """
-            select s.country, s.total_amount::float8::text as amount,
-                   to_char(s.window_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),
-                   to_char(s.window_end at time zone 'UTC', 'HH24:MI')
-            from purchase_summary as s
-            where s.window_start = (select max(window_start) from purchase_summary where is_final)
-              and s.total_amount > 0
-            order by s.total_amount desc, s.country
-            """, columns: 4)
+        let found = try rows("select * from report_latest_final_window()", columns: 4)
         guard let first = found.first else {
             return "<h2>Amount by country, latest final window</h2><p>No final window yet: a window becomes final "
                 + "once the watermark passes its end.</p>"
@@ -96,31 +88,7 @@ struct HTMLReport {
     }
 
     private func overTime() throws -> String {
-        let found = try rows(
-            """
-            with bounds as (select min(window_start) as first, max(window_start) as last from purchase_summary),
-            size as (
-                select greatest(1, ceil(extract(epoch from last - first) / 60 / 120))::int as minutes from bounds
-            ),
-            top as (
-                select country from purchase_summary group by country
-                order by sum(total_amount) desc, country limit $1
-            ),
-            binned as (
-                select date_bin(make_interval(mins => (select minutes from size)), window_start,
-                                (select first from bounds)) as bin,
-                       case when country in (select country from top) then country else 'other' end as series,
-                       total_amount
-                from purchase_summary
-            )
-            select to_char(bin at time zone 'UTC', 'HH24:MI'), series, sum(total_amount)::float8::text,
-                   (select minutes from size)::text,
-                   (select to_char(first at time zone 'UTC', 'YYYY-MM-DD HH24:MI') || ' to '
-                           || to_char(last at time zone 'UTC', 'YYYY-MM-DD HH24:MI') from bounds)
-            from binned
-            group by bin, series
-            order by bin, series
-            """, [String(topCountries)], columns: 5)
+        let found = try rows("select * from report_amount_over_time($1)", [String(topCountries)], columns: 5)
         guard let minutes = found.first?[3], let range = found.first?[4] else { return "" }
         var labels: [String] = []
         var values: [String: [String: Double]] = [:]
@@ -145,11 +113,7 @@ struct HTMLReport {
     }
 
     private func byCategory() throws -> String {
-        let found = try rows(
-            """
-            select category, sum(total_amount)::float8::text from purchase_summary_by_category
-            group by category having sum(total_amount) > 0 order by sum(total_amount) desc, category limit 15
-            """, columns: 2)
+        let found = try rows("select * from report_amount_by_category()", columns: 2)
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Amount by category</h2><figure>"
@@ -158,14 +122,7 @@ struct HTMLReport {
     }
 
     private func hourly() throws -> String {
-        let found = try rows(
-            """
-            select * from (
-                select to_char(window_start at time zone 'UTC', 'MM-DD HH24h') as hour,
-                       sum(total_amount)::float8::text, window_start
-                from purchase_summary_hourly group by window_start order by window_start desc limit 48
-            ) as latest order by window_start
-            """, columns: 2)
+        let found = try rows("select * from report_hourly_totals()", columns: 2)
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Hourly totals</h2><figure>"

@@ -3,32 +3,15 @@ import PurchaseEvents
 
 /// The demo's view of the result: what the original dashboard showed (amount by country for the latest
 /// complete windows: the newest final ones, see `Finality`) and the check that the summary equals a
-/// recompute from the raw rows, to the cent.
+/// recompute from the raw rows, to the cent. What it reads is defined in the database (the `report_*`
+/// functions, migration V017), next to the model tables, not here.
 struct SummaryReport {
     let db: PostgresConnection
 
     /// Prints the report; returns false when a totals check fails.
     func print(windows: Int, countries: Int, expectAmount: String?) throws -> Bool {
         let result = try db.query(
-            """
-            with latest as (
-                select distinct window_start from purchase_summary
-                where is_final
-                order by window_start desc
-                limit $1
-            ),
-            ranked as (
-                select s.*, row_number() over (partition by s.window_start order by s.total_amount desc) as rank
-                from purchase_summary as s
-                join latest using (window_start)
-            )
-            select to_char(window_start at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),
-                   to_char(window_end at time zone 'UTC', 'HH24:MI'),
-                   country, purchase_count, item_count, total_amount
-            from ranked
-            where rank <= $2
-            order by window_start desc, total_amount desc, country
-            """, [String(windows), String(countries)])
+            "select * from report_latest_final_windows($1, $2)", [String(windows), String(countries)])
         let rows = try (0..<result.rowCount).map { row in
             try (0..<6).map { try result.value(String.self, row: row, column: $0) }
         }
@@ -47,25 +30,7 @@ struct SummaryReport {
         if rows.isEmpty { Swift.print("(no final windows yet: a window is final once the watermark passes its end)") }
         try printTotals(countries: countries)
 
-        let checked = try db.query(
-            """
-            with summary as (
-                select coalesce(sum(purchase_count), 0) as purchases, coalesce(sum(item_count), 0) as items,
-                       coalesce(sum(total_amount), 0) as amount
-                from purchase_summary
-            ),
-            recomputed as (
-                select count(*) as purchases, coalesce(sum(quantity), 0) as items, coalesce(sum(amount), 0) as amount
-                from purchase_events
-            )
-            select s.purchases, s.items, s.amount::text, r.purchases, r.items, r.amount::text,
-                   (select count(*) from staging_purchases), (select count(*) from dead_letters),
-                   (select count(*) from ingest_ledger),
-                   (select coalesce(sum(late_events), 0) from rollup_late_events where model = 'purchase_summary'),
-                   (select count(*) from rollup_late_events where model = 'purchase_summary')
-            from summary s, recomputed r
-            """
-        )
+        let checked = try db.query("select * from report_summary_check()")
         let check: [String] = try (0..<11).map { try checked.value(String.self, row: 0, column: $0) }
         let summaryMatches = check[0..<3] == check[3..<6]
         Swift.print("")
@@ -89,31 +54,11 @@ struct SummaryReport {
     /// Totals by country over everything rolled up, largest first, the countries past `countries` summed
     /// as "other".
     private func printTotals(countries: Int) throws {
-        let range = try db.query(
-            """
-            select to_char(min(window_start) at time zone 'UTC', 'YYYY-MM-DD HH24:MI'),
-                   to_char(max(window_end) at time zone 'UTC', 'YYYY-MM-DD HH24:MI')
-            from purchase_summary
-            """)
+        let range = try db.query("select * from report_summary_range()")
         guard let from = try range.optionalValue(String.self, row: 0, column: 0),
             let to = try range.optionalValue(String.self, row: 0, column: 1)
         else { return }
-        let totals = try db.query(
-            """
-            with per_country as (
-                select country, sum(purchase_count) as purchases, sum(item_count) as items,
-                       sum(total_amount) as amount
-                from purchase_summary
-                group by country
-            ),
-            ranked as (
-                select *, row_number() over (order by amount desc, country) <= $1 as shown from per_country
-            )
-            select case when shown then country else 'other' end, sum(purchases), sum(items), sum(amount)::text
-            from ranked
-            group by 1, shown
-            order by shown desc, sum(amount) desc
-            """, [String(countries)])
+        let totals = try db.query("select * from report_country_totals($1)", [String(countries)])
         Swift.print("")
         Swift.print("Totals over the loaded range, \(from) to \(to) UTC:")
         Swift.print(
