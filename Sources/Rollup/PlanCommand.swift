@@ -59,12 +59,9 @@ struct PlanCommand: AsyncParsableCommand {
                         : "\(name) current: \(how) \(status.pendingWindows) window\(status.pendingWindows == 1 ? "" : "s") (\(status.pendingMinutes) minutes with new rows)"
                 )
             case .new, .changed, .sourceChanged:
-                let history = try db.query(
-                    """
-                    \(RangeRecompute.minutesWithRows)
-                    select count(distinct purchase_window_start(minute, $3::interval, $4)) from minutes where minute is not null
-                    """, ["-infinity", "infinity", model!.window.interval, model!.window.zone]
-                ).scalar(Int.self)
+                let history = try RangeRecompute.windowsWithRows(
+                    model!.window, from: "-infinity", to: "infinity", db
+                ).count
                 let why =
                     switch status.state {
                     case .new: "new (version \(status.version?.prefix(12) ?? ""))"

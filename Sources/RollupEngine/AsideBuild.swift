@@ -142,34 +142,30 @@ struct AsideBuild {
             try db.execute(
                 script: ModelTable.createStatement(
                     Self.asideName(index), columns: columns, key: model.header.key, temporary: true))
-            let windows: PostgresResult
+            let windows: [String]
             if let source = model.header.source {
-                windows = try db.query(
+                let found = try db.query(
                     """
-                    select distinct purchase_window_start(window_start, $1::interval, $2) as w from \(sourceTable(source))
-                    order by w
-                    """, [model.window.interval, model.window.zone]
-                ).self
+                    select distinct to_char(purchase_window_start(window_start, $1::interval, $2) at time zone 'UTC',
+                                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as w
+                    from \(sourceTable(source)) order by w
+                    """, [model.window.interval, model.window.zone])
+                windows = try (0..<found.rowCount).map { try found.value(String.self, row: $0, column: 0) }
             } else {
-                windows = try db.query(
-                    """
-                    \(RangeRecompute.minutesWithRows)
-                    select distinct purchase_window_start(minute, $3::interval, $4) as w from minutes
-                    where minute is not null order by w
-                    """, ["-infinity", "infinity", model.window.interval, model.window.zone])
+                windows = try RangeRecompute.windowsWithRows(model.window, from: "-infinity", to: "infinity", db)
             }
-            return try Self.chunks(windows, model.window, db)
+            return Self.chunks(windows, model.window)
         }
     }
 
-    /// Groups window starts (one per row, in order) into chunks of a UTC day (or one window a day or longer).
-    static func chunks(_ windows: PostgresResult, _ window: ModelWindow, _ db: PostgresConnection) throws -> [Chunk] {
+    /// Groups window starts (UTC ISO 8601 text, in order) into chunks of a UTC day, or one window a day or
+    /// longer each.
+    static func chunks(_ windows: [String], _ window: ModelWindow) -> [Chunk] {
         var chunks: [Chunk] = []
         var day = ""
         var current: [String] = []
         let perWindow = window.fixedMinutes.map { $0 >= 1_440 } ?? true
-        for row in 0..<windows.rowCount {
-            let start = try windows.value(String.self, row: row, column: 0)
+        for start in windows {
             let startDay = String(start.prefix(10))
             if !current.isEmpty, perWindow || startDay != day {
                 chunks.append(Chunk(day: day, windows: PostgresArray.text(current)))

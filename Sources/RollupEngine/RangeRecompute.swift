@@ -55,21 +55,61 @@ package struct RangeRecompute {
         )
         """
 
-    /// The model's windows in the range, in order: those of raw minutes with rows, and those its table has
-    /// from where raw retention kept the history on (older ones have no raw rows to recompute from).
-    func windows(_ model: RollupModel, table: String, _ db: PostgresConnection) throws -> PostgresResult {
-        try db.query(
+    /// The starts of the model's windows that hold raw rows in `[from, to)`, in order, as UTC ISO 8601 text.
+    ///
+    /// Found a UTC day at a time: the days with rows by one index probe each, then each day's minutes with
+    /// rows (`minutesWithRows`) with the day's own bounds, which Postgres prunes to that day's partition. One
+    /// minute-level skip scan over unbounded times would open every partition's index on every probe (13 s
+    /// for a 1 M-row history, measured).
+    package static func windowsWithRows(
+        _ window: ModelWindow, from: String, to: String, _ db: PostgresConnection
+    ) throws -> [String] {
+        let days = try db.query(
             """
-            \(Self.minutesWithRows)
-            select w from (
-                select purchase_window_start(minute, $3::interval, $4) as w from minutes where minute is not null
-                union
-                select window_start from \(table)
-                where window_end > $1::timestamptz and window_start < $2::timestamptz
-                  and window_start >= coalesce((select kept_from from staging_retention), '-infinity')
-            ) as found
-            order by w
-            """, [from, to, model.window.interval, model.window.zone])
+            with recursive raw_days (day) as (
+                select date_trunc('day', min(created_at), 'UTC') from staging_purchases
+                where created_at >= $1::timestamptz and created_at < $2::timestamptz
+                union all
+                select (
+                    select date_trunc('day', min(p.created_at), 'UTC') from staging_purchases as p
+                    where p.created_at >= raw_days.day + interval '1 day' and p.created_at < $2::timestamptz
+                )
+                from raw_days
+                where raw_days.day is not null
+            )
+            select greatest(day, $1::timestamptz)::text, least(day + interval '1 day', $2::timestamptz)::text
+            from raw_days where day is not null order by day
+            """, [from, to])
+        var found = Set<String>()
+        for day in 0..<days.rowCount {
+            let windows = try db.query(
+                """
+                \(minutesWithRows)
+                select distinct to_char(purchase_window_start(minute, $3::interval, $4) at time zone 'UTC',
+                                        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                from minutes where minute is not null
+                """,
+                [
+                    try days.value(String.self, row: day, column: 0), try days.value(String.self, row: day, column: 1),
+                    window.interval, window.zone,
+                ])
+            for row in 0..<windows.rowCount { found.insert(try windows.value(String.self, row: row, column: 0)) }
+        }
+        return found.sorted()
+    }
+
+    /// The model's windows in the range, in order: those holding raw rows, and those its table has from where
+    /// raw retention kept the history on (older ones have no raw rows to recompute from).
+    func windows(_ model: RollupModel, table: String, _ db: PostgresConnection) throws -> [String] {
+        let stored = try db.query(
+            """
+            select to_char(window_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from \(table)
+            where window_end > $1::timestamptz and window_start < $2::timestamptz
+              and window_start >= coalesce((select kept_from from staging_retention), '-infinity')
+            """, [from, to])
+        var found = Set(try Self.windowsWithRows(model.window, from: from, to: to, db))
+        for row in 0..<stored.rowCount { found.insert(try stored.value(String.self, row: row, column: 0)) }
+        return found.sorted()
     }
 
     /// Recomputes the models (in pass order) over the range, a day of windows per transaction with a progress
@@ -80,7 +120,7 @@ package struct RangeRecompute {
         for model in models {
             let table = ModelTable(schema: schema, name: model.name).qualified
             let chunks = try db.withTransaction { db in
-                try AsideBuild.chunks(try windows(model, table: table, db), model.window, db)
+                AsideBuild.chunks(try windows(model, table: table, db), model.window)
             }
             for (number, chunk) in chunks.enumerated() {
                 let rows = try db.withTransaction { db in
@@ -119,10 +159,9 @@ package struct RangeRecompute {
             try db.query(
                 "create temporary table \(found) on commit drop as select * from \(table) where \(inRange)", [from, to])
             let starts = try self.windows(model, table: table, db)
-            guard starts.rowCount > 0 else { continue }
-            windows += starts.rowCount
-            let array = PostgresArray.text(
-                try (0..<starts.rowCount).map { try starts.value(String.self, row: $0, column: 0) })
+            guard !starts.isEmpty else { continue }
+            windows += starts.count
+            let array = PostgresArray.text(starts)
             _ = try WindowMerge.into(model, schema: schema, db).recompute(windows: array, db)
             let keys = model.header.key.map(q)
             let join = keys.map { "e.\($0) = f.\($0)" }.joined(separator: " and ")
