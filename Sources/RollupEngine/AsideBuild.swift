@@ -290,23 +290,23 @@ struct AsideBuild {
     }
 
     /// Drops what a build leaves in the session (the aside tables, their shadows, the pending minutes), and
-    /// what a build that failed half-way left before.
+    /// what a build that failed half-way left before; the workspace's own view stays. Views first: they read
+    /// the tables.
     private func cleanUp(_ db: PostgresConnection) {
-        _ = try? db.execute(
-            script: """
-                do $$
-                declare r record;
-                begin
-                    for r in select c.oid::regclass as name, c.relkind from pg_class as c
-                             where c.relnamespace = pg_my_temp_schema()
-                               and (c.relname like 'rollup\\_aside\\_%' or c.relname = 'aside_pending'
-                                    or (c.relkind = 'v' and c.relname <> 'purchase_events'))
-                             order by c.relkind = 'v' desc
-                    loop
-                        execute format(case when r.relkind = 'v' then 'drop view %s' else 'drop table %s' end, r.name);
-                    end loop;
-                end;
-                $$
+        guard
+            let leftovers = try? db.query(
+                """
+                select relname, relkind = 'v' from pg_class
+                where relnamespace = pg_my_temp_schema() and relkind in ('r', 'v')
+                  and (relname like 'rollup\\_aside\\_%' or relname = 'aside_pending'
+                       or (relkind = 'v' and relname <> 'purchase_events'))
+                order by relkind = 'v' desc
                 """)
+        else { return }
+        for row in 0..<leftovers.rowCount {
+            guard let name = leftovers[row, 0], let isView = leftovers[row, 1] else { continue }
+            let relation = PostgresIdentifier.qualified("pg_temp", name)
+            _ = try? db.execute(script: (isView == "t" ? "drop view " : "drop table ") + relation)
+        }
     }
 }

@@ -521,6 +521,42 @@ import Testing
         #expect(try allMismatches(db) == [0, 0, 0, 0])
     }
 
+    /// `rollup run --every` keeps one session: a rebuild leaves nothing in it, so the next one starts clean.
+    @Test func rebuildsInOneSessionLeaveNothingBehind() throws {
+        let db = try TestDatabase()
+        let models = try ModelDirectory(Self.shipped)
+        try load(db, id: 1, offset: 0, count: 500)
+        let session = try db.connect()
+        func pass() throws -> RollupRunner.PassResult {
+            var runner = RollupRunner(models: try RollupModel.load(from: models.path), logger: TestEnvironment.logger)
+            let result = try runner.runPass(session)
+            #expect(result.failures.isEmpty, "\(result.failures)")
+            return result
+        }
+        func leftovers() throws -> Int {
+            try session.query(
+                """
+                select count(*) from pg_class where relnamespace = pg_my_temp_schema()
+                  and (relname like 'rollup\\_aside%' or relname = 'aside_pending' or relkind = 'i' and relname like 'rollup\\_aside%')
+                """
+            ).scalar(Int.self)
+        }
+        #expect(try pass().recomputed.count == 4)
+        #expect(try leftovers() == 0)
+        for factor in [2, 3] {
+            try models.edit("purchase_summary.sql") {
+                $0.replacing(
+                    factor == 2 ? "count(*) as purchase_count" : "count(*) * 2 as purchase_count",
+                    with: "count(*) * \(factor) as purchase_count")
+            }
+            #expect(try pass().recomputed == ["purchase_summary", "purchase_summary_hourly", "purchase_summary_daily"])
+            #expect(try leftovers() == 0)
+        }
+        #expect(
+            try db.count("select sum(purchase_count) from purchase_summary_daily") == 3
+                * (try db.count("select count(*) from purchase_events")))
+    }
+
     /// A removed file retires its model: the table stays, no longer maintained, and status says so; when the
     /// file comes back, the model is rebuilt (its pending minutes were dropped); `rollup drop` removes one.
     @Test func aRemovedFileRetiresItsModel() throws {
