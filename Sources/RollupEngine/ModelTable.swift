@@ -97,10 +97,16 @@ package struct ModelTable: Sendable, Equatable {
     package func create(columns: [Column], key: [String], _ db: PostgresConnection) throws {
         try db.execute(script: Self.createStatement(qualified, columns: columns, key: key))
         try db.execute(script: "grant select on \(qualified) to dashboard_reader")
+        try Self.handToRollupRole("table \(qualified)", db)
+    }
+
+    /// Gives a relation the engine made (`table "public"."x"`, `view ...`) to the rollup's role when the user
+    /// running the rollup is one of its logins, so that any rollup login can alter, replace or drop it later.
+    static func handToRollupRole(_ relation: String, _ db: PostgresConnection) throws {
         if try db.query(
             "select current_user <> 'purchase_rollup' and pg_has_role(current_user, 'purchase_rollup', 'member')"
         ).scalar(Bool.self) {
-            try db.execute(script: "alter table \(qualified) owner to purchase_rollup")
+            try db.execute(script: "alter \(relation) owner to purchase_rollup")
         }
     }
 

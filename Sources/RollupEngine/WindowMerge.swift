@@ -225,13 +225,7 @@ package enum ModelInput {
                 join \(table) as t on t.window_start >= w.window_start and t.window_start < w.window_end
                 """)
         // Like the model tables, the shadows belong to the rollup's role, so any rollup login can replace them.
-        if schema != "pg_temp",
-            try db.query(
-                "select current_user <> 'purchase_rollup' and pg_has_role(current_user, 'purchase_rollup', 'member')"
-            ).scalar(Bool.self)
-        {
-            try db.execute(script: "alter view \(shadow) owner to purchase_rollup")
-        }
+        if schema != "pg_temp" { try ModelTable.handToRollupRole("view \(shadow)", db) }
     }
 
     /// Drops the shadow of model `name` in `rollup_sources`, if there is one (so that its table's columns can
