@@ -146,8 +146,7 @@ struct AsideBuild {
             if let source = model.header.source {
                 let found = try db.query(
                     """
-                    select distinct to_char(purchase_window_start(window_start, $1::interval, $2) at time zone 'UTC',
-                                            'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as w
+                    select distinct \(ModelStatus.utc("purchase_window_start(window_start, $1::interval, $2)")) as w
                     from \(sourceTable(source)) order by w
                     """, [model.window.interval, model.window.zone])
                 windows = try (0..<found.rowCount).map { try found.value(String.self, row: $0, column: 0) }

@@ -122,7 +122,8 @@ package struct ModelStatus: Codable, Sendable, Equatable {
         return statuses
     }
 
-    /// A timestamptz expression as UTC ISO 8601 text, as the statuses show times.
+    /// A timestamptz expression as UTC ISO 8601 text to the second: how the statuses show times, and how the
+    /// engine lists window starts (which are whole minutes) to pass them back as arrays.
     package static func utc(_ expression: String) -> String {
         "to_char(\(expression) at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
     }

@@ -85,8 +85,7 @@ package struct RangeRecompute {
             let windows = try db.query(
                 """
                 \(minutesWithRows)
-                select distinct to_char(purchase_window_start(minute, $3::interval, $4) at time zone 'UTC',
-                                        'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                select distinct \(ModelStatus.utc("purchase_window_start(minute, $3::interval, $4)"))
                 from minutes where minute is not null
                 """,
                 [
@@ -103,7 +102,7 @@ package struct RangeRecompute {
     func windows(_ model: RollupModel, table: String, _ db: PostgresConnection) throws -> [String] {
         let stored = try db.query(
             """
-            select to_char(window_start at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') from \(table)
+            select \(ModelStatus.utc("window_start")) from \(table)
             where window_end > $1::timestamptz and window_start < $2::timestamptz
               and window_start >= coalesce((select kept_from from staging_retention), '-infinity')
             """, [from, to])

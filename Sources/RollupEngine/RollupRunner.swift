@@ -388,7 +388,6 @@ package struct RollupRunner {
 
     /// One line naming the file and what went wrong.
     static func reason(_ error: any Error, in model: RollupModel) -> String {
-        if let error = error as? ModelError { return error.message }
         if let error = error as? PipelineError { return error.message }
         return model.reason(error)
     }

@@ -70,7 +70,7 @@ package struct WindowMerge {
                 return try db.query(sql, [windows, model.window.interval, model.window.zone, model.name])
                     .scalar(Int.self)
             } catch let error as PostgresError where !error.isOutage {
-                throw ModelError(model: model.name, message: model.reason(error, offset: Self.offset), cause: error)
+                throw PipelineError(.model, model.reason(error, offset: Self.offset))
             }
         }
     }
@@ -140,15 +140,6 @@ package struct WindowMerge {
 
     /// Where a Postgres error position lands in the model's file, for `RollupModel.reason`.
     static var offset: Int { prefix.unicodeScalars.count }
-}
-
-/// A model's statement failed: the model's fault (a typo, a header its query disagrees with, a lock timeout
-/// on its table), not the pass's.
-struct ModelError: Error, CustomStringConvertible {
-    var model: String
-    var message: String
-    var cause: PostgresError
-    var description: String { message }
 }
 
 /// What a model's `select` reads while the engine runs it. The engine sets the windows being brought up to
@@ -249,8 +240,7 @@ package enum ModelInput {
             do {
                 return try db.query("\(WindowMerge.prefix)\(model.sql)\n) select * from computed limit 0")
             } catch let error as PostgresError where !error.isOutage {
-                throw ModelError(
-                    model: model.name, message: model.reason(error, offset: WindowMerge.offset), cause: error)
+                throw PipelineError(.model, model.reason(error, offset: WindowMerge.offset))
             }
         }
         let described = result.columns
