@@ -22,5 +22,6 @@ WORKDIR /app
 COPY --from=build /src/.build/release/generator /src/.build/release/loader /src/.build/release/rollup /usr/local/bin/
 COPY migrations ./migrations
 COPY sql ./sql
-ENV MIGRATIONS_DIR=/app/migrations SQL_DIR=/app/sql
+COPY data ./data
+ENV MIGRATIONS_DIR=/app/migrations SQL_DIR=/app/sql RATES_FILE=/app/data/exchange_rates.csv
 USER pipeline

@@ -245,11 +245,12 @@ def rollup_pass(env, db, *flags):
 
 
 BARE_ROLLUP = """
-insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
+insert into purchase_summary (window_start, window_end, country, currency, purchase_count, item_count, total_amount,
+                              updated_at)
 select purchase_window_start(created_at, '1 minute'), purchase_window_start(created_at, '1 minute')
-       + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
-from staging_purchases group by 1, 2, 3
-on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
+       + interval '1 minute', country, currency, count(*), sum(quantity), sum(amount), now()
+from staging_purchases group by 1, 2, 3, 4
+on conflict (window_start, country, currency) do update set purchase_count = excluded.purchase_count,
     item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
 """
 
@@ -257,12 +258,13 @@ on conflict (window_start, country) do update set purchase_count = excluded.purc
 # The same totals over the purchase events (each once, as the database defines them in V007: one row per
 # (created_at, purchase_id), the lowest topic/partition/offset): the statement to beat for `rollup run --full`.
 BARE_DEDUP_ROLLUP = """
-insert into purchase_summary (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
+insert into purchase_summary (window_start, window_end, country, currency, purchase_count, item_count, total_amount,
+                              updated_at)
 select purchase_window_start(created_at, '1 minute'), purchase_window_start(created_at, '1 minute')
-       + interval '1 minute', country, count(*), sum(quantity), sum(amount), now()
+       + interval '1 minute', country, currency, count(*), sum(quantity), sum(amount), now()
 from purchase_events
-group by 1, 2, 3
-on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
+group by 1, 2, 3, 4
+on conflict (window_start, country, currency) do update set purchase_count = excluded.purchase_count,
     item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
 """
 
@@ -327,11 +329,11 @@ def bench_rollup(env, events, reps, history_sizes, rows_out):
 
 # The derived models' bare statements: hourly totals from the per-minute rows, daily from the hourly ones.
 BARE_DERIVED = """
-insert into {table} (window_start, window_end, country, purchase_count, item_count, total_amount, updated_at)
+insert into {table} (window_start, window_end, country, currency, purchase_count, item_count, total_amount, updated_at)
 select purchase_window_start(window_start, '{size}'), purchase_window_start(window_start, '{size}') + interval '{size}',
-       country, sum(purchase_count), sum(item_count), sum(total_amount), now()
-from {source} group by 1, 2, 3
-on conflict (window_start, country) do update set purchase_count = excluded.purchase_count,
+       country, currency, sum(purchase_count), sum(item_count), sum(total_amount), now()
+from {source} group by 1, 2, 3, 4
+on conflict (window_start, country, currency) do update set purchase_count = excluded.purchase_count,
     item_count = excluded.item_count, total_amount = excluded.total_amount, updated_at = excluded.updated_at
 """
 
@@ -762,10 +764,12 @@ def generated_model(i):
     """The i-th generated model: (file name, text), in the models-are-queries format."""
     window, key, zone = MODEL_WINDOWS[i % 8], MODEL_KEYS[i % 4], MODEL_ZONES[i % 3]
     name = f"bench_{key}_{window.replace(' ', '')}_{zone.split('/')[-1].lower()}"
-    return f"{name}.sql", (f"-- key: window_start, {key}\n-- window: {window}\n-- timezone: {zone}\n"
+    # Amounts add within a currency only, so every key but the currency itself keeps it.
+    keys, groups = (key, "1, 2") if key == "currency" else (f"{key}, currency", "1, 2, 3")
+    return f"{name}.sql", (f"-- key: window_start, {keys}\n-- window: {window}\n-- timezone: {zone}\n"
                            f"select purchase_window_start(created_at, interval '{window}', '{zone}') as window_start, "
-                           f"{key},\n       count(*) as purchase_count, sum(quantity) as item_count, "
-                           f"sum(amount) as total_amount\nfrom purchase_events\ngroup by 1, 2\n")
+                           f"{keys},\n       count(*) as purchase_count, sum(quantity) as item_count, "
+                           f"sum(amount) as total_amount\nfrom purchase_events\ngroup by {groups}\n")
 
 
 def pass_with_log(env, db, *flags):

@@ -271,7 +271,7 @@ def main():
     purchases = json.load(open(os.path.join(ROOT, "grafana-data", "dashboards", "purchases.json")))
     stat = next(p for p in purchases["panels"] if p["type"] == "stat")
     variables = {v["name"]: v for v in purchases["templating"]["list"]}
-    everything = {"country": [row[0] for row in query(variables["country"]["query"])[1]]}
+    everything = {name: [row[0] for row in query(variable["query"])[1]] for name, variable in variables.items()}
     middle = datetime.datetime.fromisoformat(query(
         "select window_start from purchase_summary order by window_start offset "
         "(select count(*) / 2 from purchase_summary) limit 1")[1][0][0])

@@ -44,6 +44,7 @@ echo "   kafka:    $KAFKA_BOOTSTRAP_SERVERS (topic $KAFKA_TOPIC)"
 
 echo "== migrating"
 "$bin/rollup" migrate --log-level warning
+"$bin/rollup" rates load data/exchange_rates.csv --log-level warning
 
 echo "== loading while generating $events events"
 "$bin/loader" --log-level warning &
@@ -52,7 +53,7 @@ loader_pid=$!
   --late-fraction 0.05 --max-lateness 10m --duplicate-fraction 0.02 --invalid-fraction 0.01 \
   --summary-file .local/generator-summary.json --log-level warning
 delivered=$(sed -E 's/.*"delivered":([0-9]+).*/\1/' .local/generator-summary.json)
-expected_amount=$(sed -E 's/.*"valid_amount":"([0-9.]+)".*/\1/' .local/generator-summary.json)
+expected_amounts=$(sed -E 's/.*"valid_amounts":(\{[^}]*\}).*/\1/' .local/generator-summary.json)
 for _ in $(seq 1 600); do
   loaded=$(psql "$DATABASE_URL" -qAtc "select coalesce(sum(next_offset), 0) from loader_offsets")
   [ "$loaded" -ge "$delivered" ] && break
@@ -68,7 +69,7 @@ echo "   loaded $loaded of $delivered messages; loader stopped on SIGTERM"
 echo "== rolling up"
 "$bin/rollup" run --log-level warning
 echo
-"$bin/rollup" report --expect-amount "$expected_amount"
+"$bin/rollup" report --expect-amounts "$expected_amounts"
 "$bin/rollup" report --html .local/report.html --log-level warning >/dev/null
 echo
 echo "The same story with charts, one self-contained page: $(pwd)/.local/report.html"

@@ -9,6 +9,7 @@ services_env=$(scripts/services.sh restart-broker)
 eval "$services_env"
 scripts/services.sh reset-db
 "$bin/rollup" migrate --log-level warning
+"$bin/rollup" rates load data/exchange_rates.csv --log-level warning
 "$bin/generator" --count "$events" --rate unlimited --backfill 20m --late-fraction 0.05 \
   --duplicate-fraction 0.02 --invalid-fraction 0.01 --summary-file .local/e2e-summary.json --log-level warning
 # JSON logs: every line one object, the start line with the settings, and never the secret given in them.
@@ -36,24 +37,34 @@ lag=$("$bin/loader" lag --json --log-level warning | python3 -c 'import json,sys
 late=$(psql "$DATABASE_URL" -qAtc "select coalesce(sum(late_events), 0) from rollup_late_events where model = 'purchase_summary'")
 [ "$late" -gt 0 ] || { echo "e2e: no late events counted after loading events into final windows" >&2; exit 1; }
 "$bin/rollup" run --log-level warning
-read -r expected_amount invalid < <(python3 - .local/e2e-summary.json .local/e2e-late.json <<'PY'
-import decimal, json, sys
+# The generators' amounts per currency (added within a currency only), for the report's totals check.
+read -r expected_amounts invalid < <(python3 - .local/e2e-summary.json .local/e2e-late.json <<'PY'
+import collections, decimal, json, sys
 runs = [json.load(open(path)) for path in sys.argv[1:]]
-print(sum(decimal.Decimal(r["valid_amount"]) for r in runs), sum(r["invalid"] for r in runs))
+amounts = collections.defaultdict(decimal.Decimal)
+for run in runs:
+    for currency, amount in run["valid_amounts"].items():
+        amounts[currency] += decimal.Decimal(amount)
+print(json.dumps({c: str(a) for c, a in amounts.items()}, separators=(",", ":")), sum(r["invalid"] for r in runs))
 PY
 )
 echo "e2e: $late late events counted"
 dead=$(psql "$DATABASE_URL" -qAtc "select count(*) from dead_letters")
 [ "$dead" = "$invalid" ] || { echo "e2e: $dead dead letters, generator sent $invalid invalid messages" >&2; exit 1; }
-"$bin/rollup" report --expect-amount "$expected_amount" >.local/e2e-report.txt || { cat .local/e2e-report.txt; exit 1; }
+"$bin/rollup" report --expect-amounts "$expected_amounts" >.local/e2e-report.txt || { cat .local/e2e-report.txt; exit 1; }
 tail -4 .local/e2e-report.txt
-# The totals over the loaded range (top countries and "other") add up to the whole summary, to the cent.
-python3 - .local/e2e-report.txt <<'PY'
-import decimal, re, sys
+# The totals over the loaded range (top countries, their currencies, and "other") add up to the whole
+# summary: every purchase once, and every converted minute once, to the cent of the reporting currency.
+totals=$(psql "$DATABASE_URL" -qAtc "select sum(purchase_count), sum(converted_amount) from converted_purchase_minutes('-infinity', 'infinity')")
+python3 - .local/e2e-report.txt "$totals" <<'PY'
+import decimal, sys
 text = open(sys.argv[1]).read()
+purchases, converted = sys.argv[2].split("|")
 table = text.split("Totals over the loaded range")[1].split("\n\n")[0].splitlines()[2:]
-total = sum(decimal.Decimal(line.split()[-1]) for line in table)
-summary = decimal.Decimal(re.search(r"purchase_summary: .* amount ([0-9.]+)", text).group(1))
-assert total == summary and len(table) >= 2, f"totals over the range {total}, summary {summary}"
+rows = [line.split() for line in table]
+assert len(rows) >= 3 and rows[-1][0] == "other", "the range totals end with other"
+assert sum(int(r[1] if r[0] == "other" else r[2]) for r in rows) == int(purchases), "purchases over the range"
+shown = sum(decimal.Decimal(r[-1]) for r in rows)
+assert shown == decimal.Decimal(converted), f"converted totals over the range {shown}, all minutes {converted}"
 PY
 echo "e2e: OK"

@@ -11,9 +11,11 @@ scenario fails saying which), stops its processes however it ends, and finishes 
       what the generator delivered;
   (c) dead letters == the generator's "invalid";
   (d) one copy of each purchase event (purchase_id and created_at; the lowest topic/partition/offset, as
-      sql/purchase_summary.sql decides) sums to the generator's valid_amount, one per valid purchase;
+      sql/purchase_summary.sql decides) sums to the generator's valid_amounts in each currency, one per
+      valid purchase;
   (e) after `rollup run`, purchase_summary equals an independent recompute (one row per event, grouped
-      by purchase_window_start(created_at, '1 minute') and country; full outer join, zero differences);
+      by purchase_window_start(created_at, '1 minute'), country and currency; full outer join, zero
+      differences);
   (f) lineage: every load_batches row's row_count / dead_letter_count equals its rows.
 
 Scenarios (--only a,b to pick some; --list):
@@ -420,6 +422,24 @@ def consistency(sc):
 FIRST_COPIES = "select * from purchase_events"
 
 
+def per_currency(text):
+    """`EUR=12.50,JPY=3500` (a query's string_agg) as {currency: Decimal}."""
+    return {c: Decimal(a) for c, a in (pair.split("=") for pair in text.split(",") if pair)}
+
+
+def valid_amounts(summary):
+    """A generator summary's amounts per currency as Decimals (never added across currencies)."""
+    return {c: Decimal(a) for c, a in summary.get("valid_amounts", {}).items()}
+
+
+def add_amounts(first, second):
+    """Two `valid_amounts` objects as one, added within each currency."""
+    total = valid_amounts({"valid_amounts": first})
+    for currency, amount in second.items():
+        total[currency] = total.get(currency, Decimal(0)) + Decimal(amount)
+    return {c: str(a) for c, a in total.items()}
+
+
 def final_checks(sc, summary):
     """The standard end of every loading scenario: (a)-(f) above, figures into sc.figures."""
     rollup_pass(sc)
@@ -432,9 +452,9 @@ def final_checks(sc, summary):
         per_partition as (select p, count(*) as n, count(distinct o) as d, max(o) as hi from m group by p),
         firsts as ({FIRST_COPIES}),
         recompute as (
-            select purchase_window_start(created_at, '1 minute') as window_start, country,
+            select purchase_window_start(created_at, '1 minute') as window_start, country, currency,
                    count(*) as purchase_count, sum(quantity) as item_count, sum(amount) as total_amount
-            from firsts group by 1, 2
+            from firsts group by 1, 2, 3
         )
         select
             (select count(*) from staging_purchases),
@@ -443,10 +463,11 @@ def final_checks(sc, summary):
             (select coalesce(sum(n - d), 0) from per_partition),
             (select coalesce(sum(hi + 1 - d), 0) from per_partition),
             (select count(*) from firsts),
-            (select coalesce(sum(amount), 0) from firsts),
+            (select coalesce(string_agg(currency || '=' || amount, ',' order by currency), '')
+             from (select currency, sum(amount) as amount from firsts group by currency) as per_currency),
             (select count(*) from dead_letters where coalesce(reason, '') = ''),
             (select count(*) from recompute as r full join purchase_summary as s
-                on s.window_start = r.window_start and s.country = r.country
+                on s.window_start = r.window_start and s.country = r.country and s.currency = r.currency
                 where r.window_start is null or s.window_start is null
                    or (s.purchase_count, s.item_count, s.total_amount, s.window_end)
                       is distinct from
@@ -456,6 +477,7 @@ def final_checks(sc, summary):
     names = ("rows_loaded", "dead_letters", "messages_loaded", "duplicates", "offset_gaps", "purchases_counted",
              "amount_counted", "dead_letters_without_reason", "summary_differences", "summary_windows")
     figures = {name: (value if name == "amount_counted" else int(value)) for name, value in zip(names, row.split("|"))}
+    figures["amount_counted"] = per_currency(figures["amount_counted"])
     delivered = summary.get("delivered", summary.get("messages")) or 0
     figures["losses"] = max(0, delivered - figures["messages_loaded"])         # delivered, never loaded
     figures["extra_messages"] = max(0, figures["messages_loaded"] - delivered)  # loaded, never delivered
@@ -474,11 +496,12 @@ def final_checks(sc, summary):
     sc.check(f["purchases_counted"] == summary.get("valid_purchases"),
              f"(d) {f['purchases_counted']} distinct purchases loaded, "
              f"the generator sent {summary.get('valid_purchases')}")
-    sc.check(Decimal(f["amount_counted"]) == Decimal(summary.get("valid_amount", "-1")),
-             f"(d) first copies sum to {f['amount_counted']}, "
-             f"the generator's valid_amount is {summary.get('valid_amount')}")
+    sc.check(f["amount_counted"] == valid_amounts(summary),
+             f"(d) first copies sum to {f['amount_counted']} per currency, "
+             f"the generator's valid_amounts are {summary.get('valid_amounts')}")
     sc.check(f["summary_differences"] == 0,
-             f"(e) purchase_summary differs from the recompute in {f['summary_differences']} (window, country) rows")
+             f"(e) purchase_summary differs from the recompute in {f['summary_differences']} (window, country, "
+             f"currency) rows")
     sc.check(f["lineage_mismatches"] == 0,
              f"(f) {f['lineage_mismatches']} load_batches rows disagree with their rows / dead letters")
     sc.check(f["dead_letters_without_reason"] == 0, f"{f['dead_letters_without_reason']} dead letters without a reason")
@@ -725,8 +748,10 @@ def scenario_concurrency(sc):
     rollup_pass(sc, db=copy)
     # Every shipped model's table: on a fresh database the three concurrent rollups each build every model
     # aside, and exactly one switch may win per model.
-    for table, key in (("purchase_summary", "country"), ("purchase_summary_by_category", "category"),
-                       ("purchase_summary_hourly", "country"), ("purchase_summary_daily", "country")):
+    for table, key in (("purchase_summary", "country, currency"),
+                       ("purchase_summary_by_category", "category, currency"),
+                       ("purchase_summary_hourly", "country, currency"),
+                       ("purchase_summary_daily", "country, currency")):
         dump = (f"copy (select window_start, window_end, {key}, purchase_count, item_count, total_amount "
                 f"from {table} order by window_start, {key}) to stdout")
         concurrent, single = sc.sql(dump), sc.sql(dump, db=copy)
@@ -994,7 +1019,7 @@ def scenario_operations(sc):
     summary["delivered"] = summary.get("delivered", 0) + behind.get("delivered", 0)
     summary["valid_purchases"] += behind.get("valid_purchases", 0)
     summary["invalid"] += behind.get("invalid", 0)
-    summary["valid_amount"] = str(Decimal(summary["valid_amount"]) + Decimal(behind.get("valid_amount", "0")))
+    summary["valid_amounts"] = add_amounts(summary["valid_amounts"], behind.get("valid_amounts", {}))
     final_checks(sc, summary)
     sc.headline = ["events_produced", "rows_counter", "rows_in_postgres", "dead_letters_counter",
                    "promql_lag_after_load", "promql_lag_while_down", "loader_lag_command_after", "reconnects_counter"]
@@ -1212,8 +1237,8 @@ def added_summaries(first, second):
     total = {}
     for key in set(first) | set(second):
         a, b = first.get(key, 0), second.get(key, 0)
-        if key == "valid_amount":
-            total[key] = str(Decimal(a) + Decimal(b))
+        if key == "valid_amounts":
+            total[key] = add_amounts(a or {}, b or {})
         elif isinstance(a, (int, float)) and isinstance(b, (int, float)):
             total[key] = a + b
     return total
@@ -1382,14 +1407,16 @@ def scenario_rollup_kill(sc):
     totals = {}
     for table in ("purchase_summary", "purchase_summary_by_category", "purchase_summary_hourly",
                   "purchase_summary_daily"):
-        count, amount = sc.sql(f"select coalesce(sum(purchase_count), 0), coalesce(sum(total_amount), 0) "
-                               f"from {table}").split("|")
-        totals[table] = {"purchases": int(count), "amount": amount}
+        count, amounts = sc.sql(
+            f"select coalesce(sum(purchase_count), 0), (select coalesce(string_agg(currency || '=' || amount, ','), '') "
+            f"from (select currency, sum(total_amount) as amount from {table} group by currency) as c) "
+            f"from {table}").split("|")
+        totals[table] = {"purchases": int(count), "amounts": amounts}
         sc.check(int(count) == summary.get("valid_purchases"),
                  f"sum(purchase_count) of {table} is {count}, the generators sent {summary.get('valid_purchases')}")
-        sc.check(Decimal(amount) == Decimal(summary.get("valid_amount", "-1")),
-                 f"sum(total_amount) of {table} is {amount}, the generators' valid_amount is "
-                 f"{summary.get('valid_amount')}")
+        sc.check(per_currency(amounts) == valid_amounts(summary),
+                 f"sum(total_amount) per currency of {table} is {amounts}, the generators' valid_amounts are "
+                 f"{summary.get('valid_amounts')}")
     sc.figures["model_totals"] = totals
     events = int(sc.sql("select count(*) from purchase_events"))
     sc.check(events == totals["purchase_summary"]["purchases"],

@@ -1,13 +1,14 @@
--- key: window_start, country
+-- key: window_start, country, currency
 -- window: 1 day
 -- from: purchase_summary_hourly
 --
--- Purchase totals by country, per day (UTC), summed from purchase_summary_hourly's hours.
+-- Purchase totals by country and currency, per day (UTC), summed from purchase_summary_hourly's hours.
 select
     purchase_window_start(window_start, interval '1 day') as window_start,
     country,
+    currency,
     sum(purchase_count)::bigint as purchase_count,
     sum(item_count)::bigint as item_count,
     sum(total_amount) as total_amount
 from purchase_summary_hourly
-group by 1, 2
+group by 1, 2, 3

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ProcessSupport
+import PurchaseEvents
 
 /// `generator`: simulated purchases into Kafka.
 @main
@@ -51,6 +52,16 @@ struct GeneratorCommand: AsyncParsableCommand {
     )
     var hostileFraction: Double = 0
 
+    @Option(help: "Share of purchases paid in USD, EUR or GBP rather than the country's own currency (0...1).")
+    var foreignCurrencyFraction: Double = 0.02
+
+    @Option(
+        help: ArgumentHelp(
+            "Reference rates to price the catalogue in each currency. Env: RATES_FILE.",
+            discussion: "CSV of currency,valid_from,units_per_usd,source; the latest rate per currency is used.",
+            valueName: "file"))
+    var rates: String = Environment.value("RATES_FILE") ?? "data/exchange_rates.csv"
+
     @Option(help: "Spread event times evenly over this span ending now (needs --count), e.g. 30m.")
     var backfill: DurationArgument?
 
@@ -60,7 +71,7 @@ struct GeneratorCommand: AsyncParsableCommand {
     func validate() throws {
         for (name, value) in [
             ("late", lateFraction), ("duplicate", duplicateFraction), ("invalid", invalidFraction),
-            ("hostile", hostileFraction),
+            ("hostile", hostileFraction), ("foreign-currency", foreignCurrencyFraction),
         ]
         where !(0...1).contains(value) {
             throw ValidationError("--\(name)-fraction must be between 0 and 1")
@@ -88,6 +99,8 @@ struct GeneratorCommand: AsyncParsableCommand {
         configuration.invalidFraction = invalidFraction
         configuration.hostileFraction = hostileFraction
         configuration.backfillMilliseconds = backfill?.milliseconds
+        configuration.foreignCurrencyFraction = foreignCurrencyFraction
+        configuration.rates = loadRates()
         let (kafkaConfiguration, topic) = (kafka.configuration, kafka.topic)
         let summary = await BlockingService.runCommand("generator", logger: logger) { [configuration] stop in
             try PurchaseGenerator(configuration: configuration, kafka: kafkaConfiguration, topic: topic, logger: logger)
@@ -97,7 +110,8 @@ struct GeneratorCommand: AsyncParsableCommand {
         print(
             "generator: \(summary.messages) messages (\(summary.bytes) bytes) in \(String(format: "%.1f", summary.seconds)) s, "
                 + "\(rate) msg/s; valid \(summary.validPurchases) (late \(summary.lateEvents)), "
-                + "duplicates \(summary.duplicates), invalid \(summary.invalid), hostile \(summary.hostile); valid amount \(summary.validAmount)"
+                + "duplicates \(summary.duplicates), invalid \(summary.invalid), hostile \(summary.hostile); valid amounts "
+                + summary.validAmounts.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         )
         if let summaryFile {
             do {
@@ -105,6 +119,23 @@ struct GeneratorCommand: AsyncParsableCommand {
             } catch {
                 ExitMessage.fail("generator", PipelineError(.file, "cannot write \(summaryFile): \(error)"))
             }
+        }
+    }
+
+    /// The reference rates, or a clear stop: without a rate for every currency it sells in, the simulator
+    /// would have to guess prices.
+    private func loadRates() -> ReferenceRates {
+        do {
+            let loaded = try ReferenceRates(file: rates)
+            let missing = PurchaseSimulator.currencyCodes.filter { loaded.unitsPerDollar[$0] == nil }
+            guard missing.isEmpty else {
+                ExitMessage.fail(
+                    "generator",
+                    PipelineError(.file, "\(rates) has no rate for \(missing.joined(separator: ", "))"))
+            }
+            return loaded
+        } catch {
+            ExitMessage.fail("generator", PipelineError(.file, "the reference rates \(rates): \(error)"))
         }
     }
 }

@@ -27,6 +27,11 @@ struct GeneratorConfiguration: Sendable {
     /// Spread event times evenly over this span ending now instead of using the wall clock (needs `count`),
     /// so a fast run still fills many windows.
     var backfillMilliseconds: UInt64?
+    /// Share of purchases paid in another currency than the country's. Default: 0.
+    var foreignCurrencyFraction = 0.0
+    /// How many units of each currency a dollar buys, for prices: every one of `PurchaseSimulator.currencyCodes`
+    /// must have a rate (the command loads them from `--rates` and checks; the default has USD only).
+    var rates = ReferenceRates(unitsPerDollar: [:])
 
     init() {}
 }

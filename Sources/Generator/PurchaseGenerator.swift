@@ -33,8 +33,13 @@ final class PurchaseGenerator {
                 LogKey.kafkaSettings: "\(kafka.redactedDescription)",
             ])
 
-        var simulator = PurchaseSimulator(seed: configuration.seed, users: configuration.users)
+        var simulator = PurchaseSimulator(
+            seed: configuration.seed, users: configuration.users, rates: configuration.rates,
+            foreignCurrencyFraction: configuration.foreignCurrencyFraction)
         var summary = GeneratorSummary()
+        // Per currency index, so that the hot loop adds without hashing a currency code.
+        var amounts = [Money?](repeating: nil, count: PurchaseSimulator.currencyCodes.count)
+
         var recent: [(key: [UInt8], value: [UInt8])] = []
         // Each valid event's key and JSON are written here and handed to librdkafka, which copies them.
         let valueBuffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: simulator.maximumJSONBytes)
@@ -114,7 +119,8 @@ final class PurchaseGenerator {
                     if kind == nil { try send(producer, key: key, value: value, into: &summary) }
                     summary.validPurchases += 1
                     summary.validItems += Int(purchase.quantity)
-                    summary.validAmount += purchase.amount
+                    let currency = purchase.currencyIndex
+                    amounts[currency] = amounts[currency].map { $0 + purchase.amount } ?? purchase.amount
                     if late { summary.lateEvents += 1 }
                     if kind == nil, configuration.duplicateFraction > 0 || configuration.hostileFraction > 0 {
                         let copy = (key: Array(key), value: Array(value))
@@ -146,6 +152,9 @@ final class PurchaseGenerator {
             throw PipelineError(
                 .delivery, "\(summary.failed) of \(summary.messages) messages were not delivered; first error: \(error)"
             )
+        }
+        for (k, amount) in amounts.enumerated() {
+            if let amount { summary.validAmounts[PurchaseSimulator.currencyCodes[k]] = amount }
         }
         return summary
     }

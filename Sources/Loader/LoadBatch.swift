@@ -73,26 +73,50 @@ struct LoadBatch {
                 try rows.deadLetters.withUnsafeBytes { try writer.write($0) }
             }
         }
-        if !rows.minutes.isEmpty {
-            // Microseconds as integers into intervals: exact, where to_timestamp's float seconds could miss a
-            // span's end by one.
-            let spans = rows.minutes.all
+        try Self.writeLedger(rows.minutes, batch: id, to: db)
+        try Self.writeLineage(
+            batch: id, groupID: groupID, rows: rows.purchases.rowCount, deadLetters: rows.deadLetters.rowCount,
+            to: db)
+        return try offsets.advance(db, expected: expected, next: rows.nextOffsets)
+    }
+
+    /// The batch's ingest-ledger rows: each UTC minute its rows touch, with the span of event time in it.
+    static func writeLedger(_ minutes: MinuteSpans, batch id: Int64, to db: PostgresConnection) throws {
+        guard !minutes.isEmpty else { return }
+        // Microseconds as integers into intervals: exact, where to_timestamp's float seconds could miss a
+        // span's end by one.
+        let spans = minutes.all
+        try db.query(
+            """
+            insert into ingest_ledger (load_batch_id, minute, first_created_at, last_created_at)
+            select $1, to_timestamp(m), timestamptz 'epoch' + f * interval '1 microsecond',
+                   timestamptz 'epoch' + l * interval '1 microsecond'
+            from unnest($2::bigint[], $3::bigint[], $4::bigint[]) as s (m, f, l)
+            """,
+            [
+                String(id), PostgresArray.integers(spans.map(\.minute)),
+                PostgresArray.integers(spans.map(\.first.microsecondsSinceEpoch)),
+                PostgresArray.integers(spans.map(\.last.microsecondsSinceEpoch)),
+            ])
+    }
+
+    /// The batch's lineage row, which every raw row and dead letter of the batch names. A Kafka batch leaves
+    /// `origin` to its default, so the loader's statement is the one it always was.
+    static func writeLineage(
+        batch id: Int64, groupID: String, rows: Int, deadLetters: Int, origin: String? = nil,
+        to db: PostgresConnection
+    ) throws {
+        let values = [String(id), groupID, String(rows), String(deadLetters)]
+        if let origin {
             try db.query(
                 """
-                insert into ingest_ledger (load_batch_id, minute, first_created_at, last_created_at)
-                select $1, to_timestamp(m), timestamptz 'epoch' + f * interval '1 microsecond',
-                       timestamptz 'epoch' + l * interval '1 microsecond'
-                from unnest($2::bigint[], $3::bigint[], $4::bigint[]) as s (m, f, l)
-                """,
-                [
-                    String(id), PostgresArray.integers(spans.map(\.minute)),
-                    PostgresArray.integers(spans.map(\.first.microsecondsSinceEpoch)),
-                    PostgresArray.integers(spans.map(\.last.microsecondsSinceEpoch)),
-                ])
+                insert into load_batches (id, consumer_group, row_count, dead_letter_count, origin)
+                values ($1, $2, $3, $4, $5)
+                """, values + [origin])
+        } else {
+            try db.query(
+                "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",
+                values)
         }
-        try db.query(
-            "insert into load_batches (id, consumer_group, row_count, dead_letter_count) values ($1, $2, $3, $4)",
-            [String(id), groupID, String(rows.purchases.rowCount), String(rows.deadLetters.rowCount)])
-        return try offsets.advance(db, expected: expected, next: rows.nextOffsets)
     }
 }

@@ -5,13 +5,14 @@ import Logging
 import Operations
 import ProcessSupport
 
-/// `loader`: loading (the default subcommand) and `loader lag`.
+/// `loader`: loading (the default subcommand), `loader lag` and `loader replay-dead-letters`.
 @main
 struct LoaderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "loader",
         abstract: "Load purchases from Kafka into Postgres exactly once; show how far behind the topic it is.",
-        subcommands: [LoadCommand.self, LagCommand.self], defaultSubcommand: LoadCommand.self)
+        subcommands: [LoadCommand.self, LagCommand.self, ReplayDeadLettersCommand.self],
+        defaultSubcommand: LoadCommand.self)
 }
 
 /// `loader [load]`: Kafka → partitioned Postgres staging table, exactly once.
@@ -159,7 +160,7 @@ struct LoadCommand: AsyncParsableCommand {
         await server?.stop()
         let rate = s.loadSeconds > 0 ? Int(Double(s.rows + s.deadLetters) / s.loadSeconds) : 0
         print(
-            "loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; amount \(s.amount); "
+            "loader: \(s.rows) rows and \(s.deadLetters) dead letters in \(s.batches) batches; "
                 + "loaded in \(String(format: "%.2f", s.loadSeconds)) s (\(rate) msg/s) after "
                 + (configuration.staticPartitions == nil ? "joining the group" : "taking its partitions")
                 + " in \(String(format: "%.2f", s.joinSeconds)) s")

@@ -1,5 +1,3 @@
-import PurchaseEvents
-
 /// What a loader did, for its summary line and for tests.
 struct LoaderStatistics: Sendable, Equatable {
     var batches = 0
@@ -13,7 +11,6 @@ struct LoaderStatistics: Sendable, Equatable {
     var reconnects = 0
     /// Times librdkafka's fetchers were woken because the prefetched messages ran low (`FetchWakeUp`).
     var fetchWakeUps = 0
-    var amount = Money(cents: 0)
     /// Seconds from start to the first partition assignment: joining the group (about 3 s with librdkafka's
     /// mock cluster, as with Kafka's default `group.initial.rebalance.delay.ms`).
     var joinSeconds = 0.0

@@ -122,7 +122,7 @@ final class PurchaseLoader: KafkaRebalanceHandler {
             "loader finished",
             metadata: [
                 "rows": "\(statistics.rows)", "dead_letters": "\(statistics.deadLetters)",
-                "batches": "\(statistics.batches)", "amount": "\(statistics.amount)",
+                "batches": "\(statistics.batches)",
                 "redelivered_skipped": "\(statistics.alreadyLoaded)", "fenced_batches": "\(statistics.fencedBatches)",
                 "reconnects": "\(statistics.reconnects)", "fetch_wake_ups": "\(statistics.fetchWakeUps)",
             ])
@@ -265,7 +265,6 @@ final class PurchaseLoader: KafkaRebalanceHandler {
         statistics.batches += 1
         statistics.rows += batch.rows.purchases.rowCount
         statistics.deadLetters += batch.rows.deadLetters.rowCount
-        statistics.amount += batch.rows.amount
         logger.debug(
             "committed batch",
             metadata: [

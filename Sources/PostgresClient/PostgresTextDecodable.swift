@@ -36,3 +36,30 @@ extension Bool: PostgresTextDecodable {
         }
     }
 }
+
+extension [UInt8]: PostgresTextDecodable {
+    /// `bytea`'s text form as Postgres prints it by default (`bytea_output = hex`): `\x` and two hex digits
+    /// per byte.
+    public init?(postgresText text: String) {
+        let digits = Array(text.utf8)
+        guard digits.count >= 2, digits[0] == UInt8(ascii: "\\"), digits[1] == UInt8(ascii: "x"), digits.count % 2 == 0
+        else { return nil }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(digits.count / 2 - 1)
+        var k = 2
+        while k < digits.count {
+            guard let high = nibble(digits[k]), let low = nibble(digits[k + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            k += 2
+        }
+        self = bytes
+    }
+}

@@ -8,8 +8,10 @@ import ProcessSupport
 ///
 /// It shows the latest final window by country (the original project's view), amount per country over the
 /// loaded range (the top countries and "other"), amount by category, the hourly totals, and the pipeline's
-/// health numbers. All text from the data is escaped. The charts' data comes from the `report_*` functions
-/// (migration V017), which know the model tables; this file draws.
+/// health numbers. Every amount is in the reporting currency (converted per minute, migration V018): the
+/// charts compare countries, and amounts in different currencies cannot be compared or added. All text
+/// from the data is escaped. The charts' data comes from the `report_*` functions, which know the model
+/// tables; this file draws.
 struct HTMLReport {
     let db: PostgresConnection
     /// Countries drawn as their own line; the others are summed as "other".
@@ -32,11 +34,12 @@ struct HTMLReport {
     }
 
     func render() throws -> String {
+        let reporting = try db.query("select report_reporting_currency()").scalar(String.self)
         var body = "<h1>Purchases</h1>"
-        body += try latestWindow()
-        body += try overTime()
-        body += try byCategory()
-        body += try hourly()
+        body += try latestWindow(reporting)
+        body += try overTime(reporting)
+        body += try byCategory(reporting)
+        body += try hourly(reporting)
         body += try health()
         let generated = try db.query("select to_char(now() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS')")
             .scalar(String.self)
@@ -73,7 +76,7 @@ struct HTMLReport {
         }
     }
 
-    private func latestWindow() throws -> String {
+    private func latestWindow(_ reporting: String) throws -> String {
         let found = try rows("select * from report_latest_final_window()", columns: 4)
         guard let first = found.first else {
             return "<h2>Amount by country, latest final window</h2><p>No final window yet: a window becomes final "
@@ -83,11 +86,12 @@ struct HTMLReport {
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Amount by country, latest final window (\(window.htmlEscaped))</h2><figure>"
             + SVGChart.horizontalBars(
-                bars, valueAxis: "amount, in each country's currency", title: "Amount by country, \(window)")
-            + "<figcaption>\(bars.count) countries, largest first.</figcaption></figure>"
+                bars, valueAxis: "amount in \(reporting)", title: "Amount by country in \(reporting), \(window)")
+            + "<figcaption>\(bars.count) countries, largest first; each currency converted at its day's rate."
+            + "</figcaption></figure>"
     }
 
-    private func overTime() throws -> String {
+    private func overTime(_ reporting: String) throws -> String {
         let found = try rows("select * from report_amount_over_time($1)", [String(topCountries)], columns: 5)
         guard let minutes = found.first?[3], let range = found.first?[4] else { return "" }
         var labels: [String] = []
@@ -106,29 +110,30 @@ struct HTMLReport {
         let series = names.map { name in SVGChart.Series(name: name, values: labels.map { values[name]?[$0] ?? 0 }) }
         return "<h2>Amount per country over time (top \(topCountries) and other)</h2><figure>"
             + SVGChart.lines(
-                series, xLabels: labels, valueAxis: "amount per \(minutes) min (local currency)",
+                series, xLabels: labels, valueAxis: "\(reporting) per \(minutes) min",
                 timeAxis: "window start, UTC (\(range))",
                 title: "Amount per country over time")
             + "<figcaption>Each point sums \(minutes)-minute windows.</figcaption></figure>"
     }
 
-    private func byCategory() throws -> String {
+    private func byCategory(_ reporting: String) throws -> String {
         let found = try rows("select * from report_amount_by_category()", columns: 2)
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Amount by category</h2><figure>"
             + SVGChart.horizontalBars(
-                bars, valueAxis: "amount, summed across currencies", title: "Amount by category") + "</figure>"
+                bars, valueAxis: "amount in \(reporting)", title: "Amount by category in \(reporting)") + "</figure>"
     }
 
-    private func hourly() throws -> String {
+    private func hourly(_ reporting: String) throws -> String {
         let found = try rows("select * from report_hourly_totals()", columns: 2)
         guard !found.isEmpty else { return "" }
         let bars = found.map { SVGChart.Bar(label: $0[0] ?? "", value: Double($0[1] ?? "") ?? 0) }
         return "<h2>Hourly totals</h2><figure>"
             + SVGChart.columns(
-                bars, valueAxis: "amount (all currencies)", categoryAxis: "hour (UTC)", title: "Hourly totals")
-            + "<figcaption>From the purchase_summary_hourly model; the latest 48 hours at most.</figcaption></figure>"
+                bars, valueAxis: "amount in \(reporting)", categoryAxis: "hour (UTC)",
+                title: "Hourly totals in \(reporting)")
+            + "<figcaption>Sums of purchase_summary's converted minutes; the latest 48 hours at most.</figcaption></figure>"
     }
 
     private func health() throws -> String {

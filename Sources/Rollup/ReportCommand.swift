@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import PostgresClient
 import ProcessSupport
 
@@ -7,11 +8,13 @@ struct ReportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract:
-            "Print purchase amount by country for the latest final windows and over the loaded range, and check the totals.",
+            "Print purchase amounts by country and currency for the latest final windows and over the loaded range, and check the totals.",
         discussion: """
-            The totals check compares purchase_summary with an independent GROUP BY over the purchase events \
-            (each counted once, as the purchase_events view defines them) and, with --expect-amount, with what \
-            the generator reported. Exits 1 on a mismatch.
+            Amounts are shown in their own currency and converted to the reporting currency (reporting_currency, \
+            with the rates in exchange_rates; "no rate" where a day has none). The totals check compares \
+            purchase_summary, per currency, with an independent GROUP BY over the purchase events (each counted \
+            once, as the purchase_events view defines them) and, with --expect-amounts, with what the generator \
+            reported. Exits 1 on a mismatch.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -23,8 +26,11 @@ struct ReportCommand: AsyncParsableCommand {
     @Option(help: "Countries per window, and in the totals (the others summed as \"other\").")
     var countries = 8
 
-    @Option(help: "The total amount the summary must hold, e.g. the generator's valid amount.")
-    var expectAmount: String?
+    @Option(
+        help: ArgumentHelp(
+            "The amounts the summary must hold per currency, as a JSON object: {\"EUR\":\"1234.50\",\"JPY\":\"35000\"} (the generator's valid_amounts).",
+            valueName: "json"))
+    var expectAmounts: String?
 
     @Option(
         help: ArgumentHelp(
@@ -34,6 +40,15 @@ struct ReportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard windows > 0, countries > 0 else { throw ValidationError("--windows and --countries must be positive") }
+        if expectAmounts != nil, expectedAmounts == nil {
+            throw ValidationError("--expect-amounts must be a JSON object of currency codes and amount strings")
+        }
+    }
+
+    /// `--expect-amounts` read, nil when it is not an object of strings.
+    private var expectedAmounts: [String: String]? {
+        guard let expectAmounts else { return nil }
+        return (try? JSONSerialization.jsonObject(with: Data(expectAmounts.utf8))) as? [String: String]
     }
 
     func run() async throws {
@@ -45,7 +60,8 @@ struct ReportCommand: AsyncParsableCommand {
                 print("report written to \(html)")
                 return
             }
-            let ok = try SummaryReport(db: db).print(windows: windows, countries: countries, expectAmount: expectAmount)
+            let ok = try SummaryReport(db: db).print(
+                windows: windows, countries: countries, expectAmounts: expectedAmounts)
             if !ok { throw ExitCode.failure }
         } catch let exit as ExitCode {
             throw exit

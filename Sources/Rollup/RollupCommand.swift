@@ -8,6 +8,6 @@ struct RollupCommand: AsyncParsableCommand {
         abstract: "Apply migrations, keep the analysts' models in sql/ up to date, and report the result.",
         subcommands: [
             MigrateCommand.self, RunCommand.self, PlanCommand.self, StatusCommand.self, BackfillCommand.self,
-            VerifyCommand.self, DropCommand.self, MaintainCommand.self, ReportCommand.self,
+            VerifyCommand.self, DropCommand.self, MaintainCommand.self, ReportCommand.self, RatesCommand.self,
         ])
 }

@@ -48,7 +48,8 @@ struct Finality {
     }
 
     /// Counts the pass's late events for the model (new rows, in `rollup_new_rows`, whose window had become
-    /// final by the watermark of the model's previous pass), marks their windows corrected, moves the
+    /// final by the watermark of the model's previous pass, replayed dead letters aside), marks their windows
+    /// and the replayed rows' windows corrected, moves the
     /// watermark and marks the windows that became final. Runs after the model's pass, in its transaction
     /// (which, with a `previous` watermark, holds the pass's `rollup_claimed` and `rollup_carried`).
     func apply(
@@ -62,9 +63,11 @@ struct Finality {
             // not a late event of its own.
             late = try db.query(
                 """
-                with late as (
+                with arrived as (
                     select purchase_window_start(n.created_at, $2::interval, $4) as window_start,
-                           n.loaded_at - n.created_at as lateness, n.loaded_at
+                           n.loaded_at - n.created_at as lateness, n.loaded_at,
+                           exists (select 1 from load_batches as b where b.id = n.load_batch_id and b.origin = 'replay')
+                               as replayed
                     from pg_temp.rollup_new_rows as n
                     -- In a window that ended by the previous watermark; as a bound on created_at, so that its
                     -- index finds the few late rows among a pass's new ones.
@@ -76,6 +79,9 @@ struct Finality {
                                 < (n.kafka_topic, n.kafka_partition, n.kafka_offset)
                       )
                 ),
+                -- A replayed dead letter (`loader replay-dead-letters`) corrects its final window but is not a
+                -- late event: it was refused on time by an older rule, not sent late.
+                late as (select * from arrived where not replayed),
                 counted as (
                     insert into rollup_late_events as r (
                         model, window_start, late_events, within_1m, within_5m, within_15m, within_1h, within_1d,
@@ -103,7 +109,7 @@ struct Finality {
                 ),
                 corrected as (
                     update \(table) set corrected_after_final = true
-                    where not corrected_after_final and window_start in (select window_start from counted)
+                    where not corrected_after_final and window_start in (select window_start from arrived)
                 )
                 select count(*) from late
                 """, [model.name, model.window.interval, previous, model.window.zone]

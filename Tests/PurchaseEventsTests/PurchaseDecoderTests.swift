@@ -9,7 +9,8 @@ import Testing
     func sample() -> PurchaseEvent {
         PurchaseEvent(
             purchaseID: PurchaseID("6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b")!, userID: "u-1000042", productID: "p-100007",
-            category: "books", country: "DE", quantity: 3, unitPrice: Money("12.99")!, amount: Money("38.97")!,
+            category: "books", country: "DE", quantity: 3, unitPrice: Money("12.99", exponent: 2)!,
+            amount: Money("38.97", exponent: 2)!,
             currency: "EUR", paymentMethod: "card", createdAt: EventTime("2026-11-24T19:59:58.250Z")!)
     }
 
@@ -131,19 +132,64 @@ import Testing
             #expect(try decode(text) == sample(), "\(price), \(amount)")
         }
         var round = sample()
-        round.unitPrice = Money("12.50")!
-        round.amount = Money("37.50")!
+        round.unitPrice = Money("12.50", exponent: 2)!
+        round.amount = Money("37.50", exponent: 2)!
         #expect(try decode(json(replacing: "\"12.99\"", with: "12.5").replacing("\"38.97\"", with: "37.5")) == round)
-        round.unitPrice = Money("13.00")!
-        round.amount = Money("39.00")!
+        round.unitPrice = Money("13.00", exponent: 2)!
+        round.amount = Money("39.00", exponent: 2)!
         #expect(try decode(json(replacing: "\"12.99\"", with: "13").replacing("\"38.97\"", with: "39")) == round)
+        // A decimal string with fewer places, or zeros beyond the currency's, is the same amount.
+        #expect(try decode(json(replacing: "\"12.99\"", with: "\"12.990\"")) == sample())
+        #expect(
+            try decode(json(replacing: "\"12.99\"", with: "\"12.5\"").replacing("\"38.97\"", with: "\"37.5\""))
+                == {
+                    var r = sample()
+                    r.unitPrice = Money("12.50", exponent: 2)!
+                    r.amount = Money("37.50", exponent: 2)!
+                    return r
+                }())
         var free = sample()
-        free.unitPrice = Money("0.00")!
-        free.amount = Money("0.00")!
+        free.unitPrice = Money("0.00", exponent: 2)!
+        free.amount = Money("0.00", exponent: 2)!
         #expect(try decode(json(replacing: "\"12.99\"", with: "0").replacing("\"38.97\"", with: "0.0")) == free)
 
         let millis = json(replacing: "\"2026-11-24T19:59:58.250Z\"", with: "1795550398250")
         #expect(try decode(millis) == sample())
+    }
+
+    /// Each currency's places, from ISO 4217, by one rule for strings and numbers: yen and won have none,
+    /// dinars three; digits beyond them load only if they are zeros.
+    @Test func amountsAreInTheirCurrencysMinorUnit() throws {
+        func purchase(_ currency: String, _ price: String, _ amount: String) throws(ValidationFailure) -> PurchaseEvent
+        {
+            try decode(
+                json(replacing: "\"12.99\"", with: price).replacing("\"38.97\"", with: amount)
+                    .replacing("\"EUR\"", with: "\"\(currency)\""))
+        }
+        for (price, amount) in [("\"3500\"", "\"10500\""), ("\"3500.00\"", "\"10500.0\""), ("3500", "10500")] {
+            let yen = try purchase("JPY", price, amount)
+            #expect(yen.unitPrice == Money(minorUnits: 3500, exponent: 0) && yen.amount.description == "10500")
+        }
+        #expect(try purchase("KRW", "\"52400\"", "157200").amount == Money(minorUnits: 157_200, exponent: 0))
+        #expect(try purchase("BHD", "\"1.234\"", "\"3.702\"").amount == Money(minorUnits: 3702, exponent: 3))
+        #expect(try purchase("BHD", "1.2", "\"3.600\"").unitPrice.description == "1.200")
+        #expect(try purchase("VND", "\"2500000000\"", "7500000000").unitPrice.description == "2500000000")
+
+        func refused(_ currency: String, _ price: String, _ amount: String) -> String? {
+            do {
+                _ = try purchase(currency, price, amount)
+                return nil
+            } catch { return error.reason }
+        }
+        #expect(
+            refused("JPY", "\"1500.50\"", "\"4501.50\"")
+                == "unit_price \"1500.50\" has more decimal places than JPY, whose minor unit has 0 (ISO 4217)")
+        #expect(refused("JPY", "1500", "4500.5")?.hasPrefix("amount 4500.5 has more decimal places than JPY") == true)
+        #expect(
+            refused("BHD", "\"1.2345\"", "\"3.7035\"")
+                == "unit_price \"1.2345\" has more decimal places than BHD, whose minor unit has 3 (ISO 4217)")
+        #expect(refused("JPY", "100000001", "300000003") == "unit_price 100000001 is above the cap for JPY, 100000000")
+        #expect(refused("EUX", "12.99", "38.97")?.contains("ISO 4217") == true)
     }
 
     /// The new forms are exact or refused: no rounding, no exponent, no sign, no float special values.
@@ -153,19 +199,20 @@ import Testing
         }
         #expect(
             priced("12.995")
-                == "unit_price 12.995 is not a number with at most two decimal places, 12 digits before the point, no sign or exponent"
-        )
-        #expect(priced("1299e-2")?.hasPrefix("unit_price 1299e-2 is not a number") == true)
-        #expect(priced("1.299E1")?.hasPrefix("unit_price 1.299E1 is not a number") == true)
-        #expect(priced("-12.99")?.hasPrefix("unit_price -12.99 is not a number") == true)
-        #expect(priced("-0")?.hasPrefix("unit_price -0 is not a number") == true)
-        #expect(priced("12.99", "1000000000000.00")?.hasPrefix("amount 1000000000000.00 is not a number") == true)
-        #expect(priced("2000000", "6000000")?.hasPrefix("unit_price 2000000.00 is above 1000000.00") == true)
+                == "unit_price 12.995 has more decimal places than EUR, whose minor unit has 2 (ISO 4217)")
+        #expect(priced("\"12.995\"")?.hasPrefix("unit_price \"12.995\" has more decimal places than EUR") == true)
+        #expect(priced("1299e-2")?.hasPrefix("unit_price 1299e-2 is not a decimal amount") == true)
+        #expect(priced("1.299E1")?.hasPrefix("unit_price 1.299E1 is not a decimal amount") == true)
+        #expect(priced("-12.99")?.hasPrefix("unit_price -12.99 is not a decimal amount") == true)
+        #expect(priced("-0")?.hasPrefix("unit_price -0 is not a decimal amount") == true)
+        #expect(priced("\" 12.99\"")?.hasPrefix("unit_price \" 12.99\" is not a decimal amount") == true)
+        #expect(
+            priced("12.99", "1000000000000000.00")?.hasPrefix("amount 1000000000000000.00 is not a decimal amount")
+                == true)
+        #expect(priced("2000000", "6000000") == "unit_price 2000000.00 is above the cap for EUR, 1000000.00")
         #expect(priced("12.99", "38.96") == "amount 38.96 is not quantity × unit_price (3 × 12.99 = 38.97)")
         #expect(priced("NaN")?.hasPrefix("invalid JSON") == true)
         #expect(priced("Infinity")?.hasPrefix("invalid JSON") == true)
-        #expect(priced("\"12.9\"")?.contains("is not a decimal string with two places") == true)
-        #expect(priced("\"12.995\"")?.contains("is not a decimal string with two places") == true)
 
         #expect(
             reason(json(replacing: "\"u-1000042\"", with: "1000042.5"))
@@ -203,7 +250,17 @@ import Testing
     /// with a reason a person can read, and the kinds that load must load the very purchase they came from.
     @Test(arguments: HostileMessage.allCases)
     func hostileMessageMeetsItsDeclaredOutcome(_ kind: HostileMessage) throws {
-        let purchase = sample()
+        // In euros, in yen (no places, a price ending in zeros) and in dinars (three places).
+        var yen = sample()
+        (yen.currency, yen.unitPrice, yen.amount) = ("JPY", Money("3500", exponent: 0)!, Money("10500", exponent: 0)!)
+        var dinars = sample()
+        (dinars.currency, dinars.unitPrice, dinars.amount) = (
+            "BHD", Money("1.23", exponent: 3)!, Money("3.69", exponent: 3)!
+        )
+        for purchase in [sample(), yen, dinars] { try meetsItsDeclaredOutcome(kind, purchase) }
+    }
+
+    func meetsItsDeclaredOutcome(_ kind: HostileMessage, _ purchase: PurchaseEvent) throws {
         let message = kind.make(from: purchase.jsonBytes, key: Array(purchase.userID.utf8), purchase: purchase)
         let result: Result<PurchaseEvent, ValidationFailure> =
             if let value = message.value {
@@ -215,10 +272,10 @@ import Testing
             }
         switch result {
         case .success(let decoded):
-            #expect(kind.loads, "\(kind) loaded but must be dead-lettered")
+            #expect(kind.loads, "\(kind) in \(purchase.currency) loaded but must be dead-lettered")
             #expect(decoded == kind.stored(from: purchase))
         case .failure(let failure):
-            #expect(!kind.loads, "\(kind) was rejected: \(failure.reason)")
+            #expect(!kind.loads, "\(kind) in \(purchase.currency) was rejected: \(failure.reason)")
             #expect(failure.reason.count >= 10 && failure.reason.count <= 200, "\(kind): \(failure.reason)")
         }
         #expect((message.key == nil) == (kind == .nullKey))
@@ -229,7 +286,7 @@ import Testing
     @Test(arguments: [
         (HostileMessage.truncatedJSON, ValidationFailure.Kind.notJSON), (.nullValue, .notJSON),
         (.missingField, .missingField), (.duplicatedField, .duplicateField), (.quantityAsString, .wrongType),
-        (.zeroQuantity, .badQuantity), (.moneyWithThreeDecimals, .badMoney),
+        (.zeroQuantity, .badQuantity), (.moneyBeyondMinorUnit, .badMoney), (.unitPriceAboveCap, .badMoney),
         (.amountNotQuantityTimesPrice, .amountMismatch), (.createdAtFarFuture, .badTime), (.idTooLong, .badText),
     ])
     func failureHasItsKind(_ hostile: HostileMessage, _ expected: ValidationFailure.Kind) throws {

@@ -20,7 +20,7 @@ import Testing
         var users = Set<String>()
         for _ in 0..<20_000 {
             let p = simulator.next(createdAt: time)
-            #expect(p.amount.cents == p.unitPrice.cents * Int64(p.quantity))
+            #expect(p.amount.minorUnits == p.unitPrice.minorUnits * Int64(p.quantity))
             #expect(ReferenceData.countries.contains(p.country) && ReferenceData.currencies.contains(p.currency))
             countries[p.country, default: 0] += 1
             users.insert(p.userID)

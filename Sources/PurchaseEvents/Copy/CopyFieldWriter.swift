@@ -76,27 +76,31 @@ public struct CopyFieldWriter {
     /// `timestamptz`: microseconds since 2000-01-01 UTC.
     public mutating func timestamp(_ value: EventTime) { int64(value.postgresMicroseconds) }
 
-    /// `numeric` with scale 2, from exact cents: base-10,000 digits, most significant first, as Postgres' own
-    /// `numeric_send` writes them (no leading or trailing zero digits).
+    /// `numeric` with the currency's places as its display scale, from exact minor units: base-10,000
+    /// digits, most significant first, as Postgres' own `numeric_send` writes them (no leading or trailing
+    /// zero digits). The scale travels with each value, so an unconstrained `numeric` column stores 3500 yen
+    /// as `3500` and 38.90 euros as `38.90`.
     public mutating func numeric(_ value: Money) {
         let digits = NumericDigits(value)
         raw(Int32(8 + 2 * digits.count))
         raw(Int16(digits.count))
         raw(digits.weight)
-        raw(UInt16(value.cents < 0 && digits.count > 0 ? 0x4000 : 0x0000))
-        raw(Int16(2))  // display scale: two decimal places
+        raw(UInt16(value.minorUnits < 0 && digits.count > 0 ? 0x4000 : 0x0000))
+        raw(Int16(value.exponent))
         for k in 0..<digits.count { raw(digits[k]) }
     }
 }
 
-/// The base-10,000 digits of an amount of cents, without an array: the integer part's groups, most
-/// significant first, then the cents as one digit (×100), trailing zero digits dropped.
+/// The base-10,000 digits of an amount, without an array: the integer part's groups, most significant
+/// first, then the fraction (at most 3 places) as one base-10,000 digit, trailing zero digits dropped.
 struct NumericDigits {
-    /// Int64's largest magnitude, 9.2 × 10^18 cents, has 17 integer decimal digits: 5 groups, plus cents.
+    /// Int64's largest magnitude, 9.2 × 10^18 minor units, has at most 19 integer decimal digits: 5 groups,
+    /// plus the fraction.
     static let maximumCount = 6
     private static let powers: [UInt64] = [1, 10_000, 100_000_000, 1_000_000_000_000, 10_000_000_000_000_000]
 
     private let integer: UInt64
+    /// The fraction in ten-thousandths: 0.97 is 9700, 0.234 is 2340.
     private let fraction: Int16
     /// Groups in the integer part (0 for amounts under 1).
     private let groups: Int
@@ -105,8 +109,9 @@ struct NumericDigits {
     let weight: Int16
 
     init(_ value: Money) {
-        integer = value.cents.magnitude / 100
-        fraction = Int16(value.cents.magnitude % 100)
+        let scale = MinorUnitScale(value.exponent)
+        integer = value.minorUnits.magnitude / scale.divisor
+        fraction = Int16(value.minorUnits.magnitude % scale.divisor) * scale.toTenThousandths
         var groups = 0
         while groups < Self.powers.count, integer >= Self.powers[groups] { groups += 1 }
         self.groups = groups
@@ -121,6 +126,6 @@ struct NumericDigits {
     }
 
     subscript(k: Int) -> Int16 {
-        k < groups ? Int16(truncatingIfNeeded: (integer / Self.powers[groups - 1 - k]) % 10_000) : fraction * 100
+        k < groups ? Int16(truncatingIfNeeded: (integer / Self.powers[groups - 1 - k]) % 10_000) : fraction
     }
 }

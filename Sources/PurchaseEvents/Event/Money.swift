@@ -1,80 +1,44 @@
-/// An exact amount of money in hundredths of the currency unit.
+/// An exact amount of money in its currency's minor unit: 3500 yen, 38.97 euros as 3897 cents, 1.234 dinars
+/// as 1234 fils.
 ///
-/// Money never passes through binary floating point between the producer and `purchase_summary`: it is
-/// parsed exactly from a decimal string with two places or from a JSON number's text, printed with two
-/// places, summed as integers, and sent to Postgres as `numeric`.
-public struct Money: Hashable, Comparable, Sendable, CustomStringConvertible {
-    public var cents: Int64
+/// Money never passes through binary floating point between the producer and a summary: it is parsed exactly
+/// from a decimal string or a JSON number's text, printed with its currency's places, summed as integers, and
+/// sent to Postgres as `numeric` with that many places. Two amounts add only in the same minor unit; the
+/// caller keeps currencies apart (amounts of different currencies are never added).
+public struct Money: Hashable, Sendable, CustomStringConvertible {
+    /// The amount in the currency's minor unit.
+    public var minorUnits: Int64
+    /// Digits after the point: the ISO 4217 minor unit (0 for JPY, 2 for EUR, 3 for BHD).
+    public var exponent: Int
 
-    public init(cents: Int64) { self.cents = cents }
-
-    /// The largest amount we accept: 10^12 - 0.01, far above any purchase, far below Int64 overflow even
-    /// when multiplied by the largest quantity.
-    public static let maximum = Money(cents: 99_999_999_999_99)
-
-    /// Parses `"123.45"`: digits, a point, exactly two digits; no sign, exponent, spaces or leading `+`.
-    public init?(decimalString bytes: some Collection<UInt8>) {
-        var cents: Int64 = 0
-        var integerDigits = 0
-        var fractionDigits = 0
-        var seenPoint = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                guard !seenPoint, integerDigits > 0 else { return nil }
-                seenPoint = true
-                continue
-            }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            if seenPoint { fractionDigits += 1 } else { integerDigits += 1 }
-            guard integerDigits <= 12, fractionDigits <= 2 else { return nil }
-            cents = cents * 10 + Int64(byte - UInt8(ascii: "0"))
-        }
-        guard seenPoint, fractionDigits == 2 else { return nil }
-        self.cents = cents
+    public init(minorUnits: Int64, exponent: Int) {
+        precondition(0...DecimalAmount.maximumExponent ~= exponent, "Money: exponent \(exponent) is not 0...3")
+        self.minorUnits = minorUnits
+        self.exponent = exponent
     }
 
-    /// Parses a JSON number's text exactly, as producers that keep money in a number type send it: `38.97`,
-    /// `38.9`, `38`, and `38.970` (places beyond the second must be zeros). No sign, no exponent, at most 12
-    /// digits before the point. Never through `Double`: 38.97 has no binary floating-point value, and a
-    /// sum of such values drifts off the cent.
-    public init?(jsonNumber bytes: UnsafeRawBufferPointer) {
-        var cents: Int64 = 0
-        var integerDigits = 0
-        var fractionDigits = 0
-        var seenPoint = false
-        for byte in bytes {
-            if byte == UInt8(ascii: ".") {
-                guard !seenPoint, integerDigits > 0 else { return nil }
-                seenPoint = true
-                continue
-            }
-            guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { return nil }
-            let digit = Int64(byte - UInt8(ascii: "0"))
-            if !seenPoint {
-                integerDigits += 1
-                guard integerDigits <= 12 else { return nil }
-                cents = cents * 10 + digit
-            } else {
-                fractionDigits += 1
-                if fractionDigits <= 2 {
-                    cents = cents * 10 + digit
-                } else if digit != 0 {
-                    return nil
-                }
-            }
-        }
-        guard integerDigits > 0, !seenPoint || fractionDigits > 0 else { return nil }
-        for _ in min(fractionDigits, 2)..<2 { cents *= 10 }
-        self.cents = cents
+    /// Parses `text` under the decoder's rule (`DecimalAmount`) for a currency with `exponent` places.
+    public init?(_ text: String, exponent: Int) {
+        var copy = text
+        guard let amount = copy.withUTF8({ DecimalAmount(UnsafeRawBufferPointer($0)) }) else { return nil }
+        guard let money = amount.money(exponent: exponent) else { return nil }
+        self = money
     }
-
-    public init?(_ string: String) { self.init(decimalString: string.utf8) }
 
     public var description: String {
         String(decoding: JSONByteWriter.bytes(bound: 22) { $0.money(self) }, as: UTF8.self)
     }
 
-    public static func < (a: Money, b: Money) -> Bool { a.cents < b.cents }
-    public static func + (a: Money, b: Money) -> Money { Money(cents: a.cents + b.cents) }
-    public static func += (a: inout Money, b: Money) { a.cents += b.cents }
+    /// `self × factor`, nil if it does not fit.
+    public func times(_ factor: Int64) -> Money? {
+        let (product, overflow) = minorUnits.multipliedReportingOverflow(by: factor)
+        return overflow ? nil : Money(minorUnits: product, exponent: exponent)
+    }
+
+    public static func + (a: Money, b: Money) -> Money {
+        precondition(a.exponent == b.exponent, "Money: adding amounts in different minor units")
+        return Money(minorUnits: a.minorUnits + b.minorUnits, exponent: a.exponent)
+    }
+
+    public static func += (a: inout Money, b: Money) { a = a + b }
 }

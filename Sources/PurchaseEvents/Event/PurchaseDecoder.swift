@@ -3,9 +3,10 @@
 /// The validation policy (README, "What the loader accepts"; `schemas/purchase.schema.json`): every field is
 /// required and typed; text fields are 1–64 bytes of valid UTF-8 without NUL; `user_id` and `product_id` may
 /// also be JSON integers, stored as their decimal text (`7940` and `"7940"` are the same id); `quantity` is an
-/// integer 1...10,000; `unit_price` and `amount` are decimal strings with exactly two places or JSON numbers
-/// with at most two (parsed exactly from their text, never through `Double`), and `amount = quantity ×
-/// unit_price` to the cent; `country` and `currency` are known ISO codes; `created_at` is RFC 3339 text or
+/// integer 1...10,000; `country` and `currency` are known ISO codes; `unit_price` and `amount` are decimal
+/// strings or JSON numbers with at most the currency's ISO 4217 places (`DecimalAmount`: parsed exactly from
+/// their text, never through `Double`), the unit price is at most the currency's cap
+/// (`ReferenceData.unitPriceCapUnits`), and `amount = quantity × unit_price` to the minor unit; `created_at` is RFC 3339 text or
 /// an integer of epoch milliseconds and lies between 2000-01-01 and `maxFutureSkew` after the loader's clock.
 /// Unknown extra fields are ignored, so producers can add fields without breaking loading; a field given
 /// twice is rejected, since which one wins would be a guess.
@@ -149,8 +150,10 @@ public struct PurchaseDecoder: Sendable {
         guard let value else { throw ValidationFailure(.notJSON, "null message value") }
         var strings = Strings()
         var quantity: Int64 = 0
-        var unitPrice = Money(cents: 0)
-        var amount = Money(cents: 0)
+        var unitPriceDecimal: DecimalAmount?
+        var amountDecimal: DecimalAmount?
+        var unitPriceValue = FlatJSONScanner.Value.null
+        var amountValue = FlatJSONScanner.Value.null
         var createdAt = EventTime(microsecondsSinceEpoch: 0)
         var seen = 0
         var scanner = FlatJSONScanner(value)
@@ -163,9 +166,12 @@ public struct PurchaseDecoder: Sendable {
             seen |= bit
             switch field {
             case .quantity: quantity = try Self.quantity(value)
-            case .unitPrice, .amount:
-                let money = try Self.money(value, field)
-                if field == .amount { amount = money } else { unitPrice = money }
+            case .unitPrice:
+                unitPriceDecimal = try Self.decimal(value, field)
+                unitPriceValue = value
+            case .amount:
+                amountDecimal = try Self.decimal(value, field)
+                amountValue = value
             case .createdAt: createdAt = try Self.time(value)
             case .userID, .productID: strings[field] = try Self.identifier(value, field)
             default:
@@ -205,14 +211,33 @@ public struct PurchaseDecoder: Sendable {
                 .unknownCountry, "country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
         }
         let currency = try text(.currency)
-        guard ReferenceData.isCurrency(currency) else {
+        let rule = ReferenceData.currencyRule(currency)
+        guard rule.known else {
             throw ValidationFailure(
                 .unknownCurrency, "currency \(currency.string.debugDescription) is not an ISO 4217 code")
         }
-        guard unitPrice.cents <= 100_000_000 else {
-            throw ValidationFailure(.badMoney, "unit_price \(unitPrice) is above 1000000.00")
+        let exponent = Int(rule.exponent)
+        func money(_ decimal: DecimalAmount, _ value: FlatJSONScanner.Value, _ field: Field) throws(ValidationFailure)
+            -> Money
+        {
+            guard let money = decimal.money(exponent: exponent) else {
+                throw ValidationFailure(
+                    .badMoney,
+                    "\(field.name) \(Self.excerpt(value)) has more decimal places than \(currency.string), whose minor unit has \(exponent) (ISO 4217)"
+                )
+            }
+            return money
         }
-        let expected = Money(cents: unitPrice.cents * quantity)
+        let unitPrice = try money(unitPriceDecimal!, unitPriceValue, .unitPrice)
+        let amount = try money(amountDecimal!, amountValue, .amount)
+        guard unitPrice.minorUnits <= rule.unitPriceCap else {
+            throw ValidationFailure(
+                .badMoney,
+                "unit_price \(unitPrice) is above the cap for \(currency.string), \(Money(minorUnits: rule.unitPriceCap, exponent: exponent))"
+            )
+        }
+        // Below the cap, 10,000 times the unit price fits (`DecimalAmount.maximumIntegerDigits`).
+        let expected = unitPrice.times(quantity)!
         guard amount == expected else {
             throw ValidationFailure(
                 .amountMismatch,
@@ -239,31 +264,27 @@ public struct PurchaseDecoder: Sendable {
         return quantity
     }
 
-    /// `unit_price` or `amount`: a decimal string with exactly two places (`"38.97"`), or a JSON number with
-    /// at most two (`38.97`, `38.9`, `38`), parsed exactly from its text. Anything a float printer would
-    /// have to round, an exponent, a sign, or more than 12 digits before the point, is refused.
-    private static func money(_ value: FlatJSONScanner.Value, _ field: Field) throws(ValidationFailure) -> Money {
+    /// `unit_price` or `amount`: a decimal string (`"38.97"`, `"3500"`) or a JSON number (`38.97`, `3500`),
+    /// parsed exactly from its text by one rule (`DecimalAmount`); its places are checked once the currency
+    /// is known. An exponent, a sign, or more than 15 digits before the point is refused.
+    private static func decimal(_ value: FlatJSONScanner.Value, _ field: Field) throws(ValidationFailure)
+        -> DecimalAmount
+    {
+        let parsed: DecimalAmount?
         switch value {
-        case .string(let text):
-            guard let money = text.withBytes({ Money(decimalString: $0) }) else {
-                throw ValidationFailure(
-                    .badMoney,
-                    "\(field.name) \(text.string.prefix(32).debugDescription) is not a decimal string with two places and at most 12 digits before the point"
-                )
-            }
-            return money
-        case .number(let digits):
-            guard let money = Money(jsonNumber: digits) else {
-                throw ValidationFailure(
-                    .badMoney,
-                    "\(field.name) \(excerpt(digits, 32)) is not a number with at most two decimal places, 12 digits before the point, no sign or exponent"
-                )
-            }
-            return money
+        case .string(let text): parsed = text.withBytes { DecimalAmount($0) }
+        case .number(let digits): parsed = DecimalAmount(digits)
         default:
             throw ValidationFailure(
                 .wrongType, "\(field.name) must be a decimal string like \"12.50\" or a number like 12.5")
         }
+        guard let parsed else {
+            throw ValidationFailure(
+                .badMoney,
+                "\(field.name) \(excerpt(value)) is not a decimal amount: digits with an optional point, no sign or exponent, at most 15 digits before the point"
+            )
+        }
+        return parsed
     }
 
     /// `created_at`: RFC 3339 text, or a JSON integer of milliseconds since the Unix epoch (what
@@ -317,6 +338,15 @@ public struct PurchaseDecoder: Sendable {
     /// The start of a number's text, for a reason.
     private static func excerpt(_ digits: UnsafeRawBufferPointer, _ length: Int) -> String {
         String(decoding: digits.prefix(length), as: UTF8.self)
+    }
+
+    /// An amount as the message wrote it, for a reason: a string quoted, a number as it stands.
+    private static func excerpt(_ value: FlatJSONScanner.Value) -> String {
+        switch value {
+        case .string(let text): text.string.prefix(32).debugDescription
+        case .number(let digits): excerpt(digits, 32)
+        default: ""
+        }
     }
 
     /// A JSON integer without fraction or exponent, within ±10^15 (anything bigger is out of range anyway).

@@ -25,6 +25,49 @@ public enum ReferenceData {
 }
 
 extension ReferenceData {
+    /// ISO 4217 minor units other than 2: the currencies without one, and those with three places.
+    public static let currenciesWithoutMinorUnit: Set<String> = Set(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF".split(separator: " ").map(String.init))
+    public static let currenciesWithThreePlaces: Set<String> = Set(
+        "BHD IQD JOD KWD LYD OMR TND".split(separator: " ").map(String.init))
+
+    /// How many tens of units a US dollar buys, roughly (`k` where one dollar buys 10^k to 10^(k+1) units;
+    /// currencies not listed buy fewer than 10 per dollar). It scales the unit price cap so that the cap is
+    /// one to ten million dollars in every currency: the cap catches garbage, it does not price anything,
+    /// so an order of magnitude is all it needs and a currency's drift within one changes nothing.
+    public static let unitsPerDollarPowerOfTen: [Int: String] = [
+        1: """
+        AFN ALL BTN BWP CZK DOP EGP ERN GHS GMD HNL INR KGS LSL MAD MDL MKD MRU MUR MVR MXN MZN NAD NIO \
+        NOK PHP RUB SCR SEK SLE SRD SZL THB TJS TRY TWD UAH UYU VES ZAR ZMW
+        """,
+        2: """
+        AMD AOA BDT CLP CRC CVE DJF DZD ETB GYD HTG HUF ISK JMD JPY KES KMF KPW KZT LKR LRD NPR PKR RSD \
+        SDG SOS VUV XAF XOF XPF YER
+        """,
+        3: "ARS BIF CDF COP GNF IQD KHR KRW MGA MMK MNT MWK NGN PYG RWF SSP TZS UGX",
+        4: "IDR IRR LAK LBP SLL SYP UZS VND ZWL",
+    ]
+
+    /// A unit price may be at most a million units of its currency, times 10^k for a currency of which a
+    /// dollar buys 10^k or more (`unitsPerDollarPowerOfTen`).
+    public static let unitPriceCapUnits: Int64 = 1_000_000
+
+    /// The ISO 4217 minor unit of `code` (its places), nil for a code that is not a currency.
+    public static func minorUnit(of code: String) -> Int? {
+        var copy = code
+        return copy.withUTF8 { letterCodeIndex(UnsafeRawBufferPointer($0), length: 3) }
+            .flatMap { currencyTable[$0].known ? Int(currencyTable[$0].exponent) : nil }
+    }
+
+    /// The largest unit price in `code`, nil for a code that is not a currency.
+    public static func unitPriceCap(of code: String) -> Money? {
+        var copy = code
+        return copy.withUTF8 { letterCodeIndex(UnsafeRawBufferPointer($0), length: 3) }.flatMap {
+            let rule = currencyTable[$0]
+            return rule.known ? Money(minorUnits: rule.unitPriceCap, exponent: Int(rule.exponent)) : nil
+        }
+    }
+
     /// Whether `text` is in `countries`, compared byte for byte. The loader checks every message, and
     /// hashing a `String` built for the purpose cost more than the rest of the check, so the code's letters
     /// index a table of all 26 × 26 pairs. Bytes, not `String` equality: Swift's `==` is Unicode canonical
@@ -34,26 +77,48 @@ extension ReferenceData {
         text.withBytes { letterCodeIndex($0, length: 2).map { countryTable[$0] } ?? false }
     }
 
-    /// Whether `text` is in `currencies`; see `isCountry`.
-    static func isCurrency(_ text: JSONText) -> Bool {
-        text.withBytes { letterCodeIndex($0, length: 3).map { currencyTable[$0] } ?? false }
+    /// What the loader needs to know of a currency, looked up by its letters as `isCountry` looks up a country.
+    struct CurrencyRule {
+        static let unknown = CurrencyRule(known: false, exponent: 0, unitPriceCap: 0)
+        let known: Bool
+        /// The ISO 4217 minor unit.
+        let exponent: Int8
+        /// The largest unit price, in minor units.
+        let unitPriceCap: Int64
     }
 
-    /// Every entry of both sets is `length` ASCII capital letters; for ASCII text, equal as `String`s means
-    /// equal bytes, so these tables say exactly what the sets say.
-    private static let countryTable = table(countries, length: 2)
-    private static let currencyTable = table(currencies, length: 3)
+    /// The rule for `text`, `.unknown` when it is not in `currencies`.
+    static func currencyRule(_ text: JSONText) -> CurrencyRule {
+        text.withBytes { letterCodeIndex($0, length: 3).map { currencyTable[$0] } ?? .unknown }
+    }
 
-    private static func table(_ codes: Set<String>, length: Int) -> [Bool] {
-        var table = [Bool](repeating: false, count: Int(pow26(length)))
-        for code in codes {
-            let index = Array(code.utf8).withUnsafeBytes { letterCodeIndex($0, length: length) }
-            table[index!] = true
+    /// Every entry of `countries` is 2 ASCII capital letters; for ASCII text, equal as `String`s means
+    /// equal bytes, so this table says exactly what the set says (and `currencyTable` what `currencies` says).
+    private static let countryTable: [Bool] = {
+        var table = [Bool](repeating: false, count: 26 * 26)
+        for code in countries { table[index(code, length: 2)] = true }
+        return table
+    }()
+
+    private static let currencyTable: [CurrencyRule] = {
+        var powers: [String: Int] = [:]
+        for (power, codes) in unitsPerDollarPowerOfTen {
+            for code in codes.split(whereSeparator: \.isWhitespace) { powers[String(code)] = power }
+        }
+        var table = [CurrencyRule](repeating: .unknown, count: 26 * 26 * 26)
+        for code in currencies {
+            let exponent =
+                currenciesWithoutMinorUnit.contains(code) ? 0 : currenciesWithThreePlaces.contains(code) ? 3 : 2
+            var cap = unitPriceCapUnits
+            for _ in 0..<(exponent + powers[code, default: 0]) { cap *= 10 }
+            table[index(code, length: 3)] = CurrencyRule(known: true, exponent: Int8(exponent), unitPriceCap: cap)
         }
         return table
-    }
+    }()
 
-    private static func pow26(_ n: Int) -> Int { n == 0 ? 1 : 26 * pow26(n - 1) }
+    private static func index(_ code: String, length: Int) -> Int {
+        Array(code.utf8).withUnsafeBytes { letterCodeIndex($0, length: length) }!
+    }
 
     /// `bytes` read as a base-26 number if it is `length` capital letters A-Z; nil otherwise.
     private static func letterCodeIndex(_ bytes: UnsafeRawBufferPointer, length: Int) -> Int? {

@@ -9,17 +9,18 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
     case truncatedJSON, notAnObject, emptyValue, nullValue, nestedTooDeep, invalidUTF8, rawNULByte
     // Dead letters: a purchase with a field that breaks the policy.
     case missingField, duplicatedField, quantityAsString, hugeQuantity, fractionalQuantity, zeroQuantity,
-        negativeQuantity, hugeAmount, amountNotQuantityTimesPrice, unknownCountry, unknownCurrency,
+        negativeQuantity, hugeAmount, unitPriceAboveCap, amountNotQuantityTimesPrice, unknownCountry, unknownCurrency,
         purchaseIDNotUUID, createdAtNotRFC3339, createdAtFarPast, createdAtFarFuture, escapedNULInText,
         textTooLong
     // Dead letters: the forms other producers use, gone wrong.
     /// `"amount":3897e-2`: exact, but an exponent is not how anyone writes money.
     case moneyWithExponent
-    /// `"unit_price":12.995`: a third decimal place that is not zero.
-    case moneyWithThreeDecimals
+    /// `"unit_price":12.995` for euros, `"unit_price":"3500.5"` for yen: a non-zero digit beyond the
+    /// currency's minor unit.
+    case moneyBeyondMinorUnit
     /// `"amount":NaN`, what some JSON libraries write for a float that is not a number (not JSON at all).
     case moneyNotANumber
-    /// `"amount":1000000000000.00`: 13 digits before the point.
+    /// `"amount":1000000000000000.00`: 16 digits before the point.
     case moneyOutOfRange
     /// `"unit_price":-12.99`.
     case negativeMoney
@@ -41,6 +42,9 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
     case integerIDs
     /// `"unit_price":12.5,"amount":37.5`: money as JSON numbers, as a float printer writes them.
     case moneyAsNumbers
+    /// `"unit_price":"12.5"`, `"amount":"3500.00"` for yen: a decimal string with fewer or more places than
+    /// the currency's, the extra ones zeros. The same amount as the currency's own form.
+    case moneyWithOtherPlaces
     /// `"created_at":1764619200250`: epoch milliseconds.
     case createdAtEpochMillis
 
@@ -52,7 +56,7 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
     /// Whether the loader must load this message as a purchase (true) or dead-letter it (false).
     public var loads: Bool {
         switch self {
-        case .extraFields, .nullKey, .integerIDs, .moneyAsNumbers, .createdAtEpochMillis: true
+        case .extraFields, .nullKey, .integerIDs, .moneyAsNumbers, .moneyWithOtherPlaces, .createdAtEpochMillis: true
         default: false
         }
     }
@@ -101,9 +105,18 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
         String(UInt64(String(id.filter(\.isASCII).filter(\.isNumber).prefix(18))) ?? 0)
     }
 
-    /// Money as a float printer writes it: `12.5` for 12.50, `13` for 13.00.
+    /// `money` with trailing zeros added (yen `3500` is `3500.00`) or, where the currency has places,
+    /// removed (euros `12.50` is `12.5`, `13.00` stays `13.00` so that it keeps a point): the same amount.
+    static func otherPlaces(_ money: Money) -> String {
+        if money.exponent == 0 { return money.description + ".00" }
+        let text = money.description
+        return text.hasSuffix("0") && !text.hasSuffix(".00") ? String(text.dropLast()) : text + "0"
+    }
+
+    /// Money as a float printer writes it: `12.5` for 12.50, `13` for 13.00, `3500` for 3500 yen.
     static func floatStyle(_ money: Money) -> String {
         var text = money.description
+        guard text.contains(".") else { return text }
         while text.hasSuffix("0") { text.removeLast() }
         if text.hasSuffix(".") { text.removeLast() }
         return text
@@ -148,13 +161,18 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
         case .fractionalQuantity: return (key, patched(#""quantity":\#(purchase.quantity)"#, #""quantity":1.5e3"#))
         case .zeroQuantity:
             event.quantity = 0
-            event.amount = Money(cents: 0)
+            event.amount.minorUnits = 0
         case .negativeQuantity:
             event.quantity = -2
-            event.amount = Money(cents: 0)
+            event.amount.minorUnits = 0
         case .hugeAmount:
             return (key, patched(#""amount":"\#(purchase.amount)""#, #""amount":"99999999999999999999999999.99""#))
-        case .amountNotQuantityTimesPrice: event.amount = Money(cents: purchase.amount.cents + 1)
+        case .unitPriceAboveCap:
+            event.quantity = 1
+            event.unitPrice = ReferenceData.unitPriceCap(of: purchase.currency)!
+            event.unitPrice.minorUnits += 1
+            event.amount = event.unitPrice
+        case .amountNotQuantityTimesPrice: event.amount.minorUnits += 1
         case .unknownCountry: event.country = "XX"
         case .unknownCurrency: event.currency = "ABC"
         case .purchaseIDNotUUID: return (key, patched(#""purchase_id":""#, #""purchase_id":"not-a-uuid-"#))
@@ -172,12 +190,18 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
             )
         case .nullKey: return (nil, valid)
         case .moneyWithExponent:
-            return (key, patched(#""amount":"\#(purchase.amount)""#, #""amount":\#(purchase.amount.cents)e-2"#))
-        case .moneyWithThreeDecimals:
-            return (key, patched(#""unit_price":"\#(purchase.unitPrice)""#, #""unit_price":\#(purchase.unitPrice)5"#))
+            return (
+                key,
+                patched(
+                    #""amount":"\#(purchase.amount)""#,
+                    #""amount":\#(purchase.amount.minorUnits)e-\#(purchase.amount.exponent)"#)
+            )
+        case .moneyBeyondMinorUnit:
+            let beyond = purchase.unitPrice.description + (purchase.unitPrice.exponent == 0 ? ".5" : "5")
+            return (key, patched(#""unit_price":"\#(purchase.unitPrice)""#, #""unit_price":"\#(beyond)""#))
         case .moneyNotANumber: return (key, patched(#""amount":"\#(purchase.amount)""#, #""amount":NaN"#))
         case .moneyOutOfRange:
-            return (key, patched(#""amount":"\#(purchase.amount)""#, #""amount":1000000000000.00"#))
+            return (key, patched(#""amount":"\#(purchase.amount)""#, #""amount":1000000000000000.00"#))
         case .negativeMoney:
             return (key, patched(#""unit_price":"\#(purchase.unitPrice)""#, #""unit_price":-\#(purchase.unitPrice)"#))
         case .idNotWhole:
@@ -213,6 +237,14 @@ public enum HostileMessage: Int, CaseIterable, Sendable {
                 patched(
                     #""unit_price":"\#(purchase.unitPrice)""#, #""unit_price":\#(Self.floatStyle(purchase.unitPrice))"#,
                     and: (#""amount":"\#(purchase.amount)""#, #""amount":\#(Self.floatStyle(purchase.amount))"#))
+            )
+        case .moneyWithOtherPlaces:
+            return (
+                key,
+                patched(
+                    #""unit_price":"\#(purchase.unitPrice)""#,
+                    #""unit_price":"\#(Self.otherPlaces(purchase.unitPrice))""#,
+                    and: (#""amount":"\#(purchase.amount)""#, #""amount":"\#(Self.otherPlaces(purchase.amount))""#))
             )
         case .createdAtEpochMillis:
             return (

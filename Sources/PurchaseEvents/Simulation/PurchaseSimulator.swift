@@ -2,14 +2,25 @@
     import Glibc
 #endif
 
-/// Simulates a shop's purchases: skewed country and category mixes, a catalogue with log-normal prices,
-/// small quantities, and returning customers (a few users buy a lot).
+/// Simulates a shop's purchases: skewed country and category mixes, a catalogue with log-normal prices in
+/// each country's currency, small quantities, and returning customers (a few users buy a lot).
 ///
 /// Deterministic: the same seed gives the same sequence of purchases (ids, users, products, amounts).
 /// Event times come from the clock the caller passes, so a fixed start time reproduces events byte for byte.
 public struct PurchaseSimulator: Sendable {
     private var rng: SeededRandom
     private let catalogue: [Product]
+    /// Every product's unit price in every currency of `currencies`, in its minor unit:
+    /// `prices[product * currencies.count + currency]`.
+    private let prices: [Int64]
+    /// The currencies prices are in: the countries' own, then `foreignCurrencies` not among them.
+    private let currencies: [String]
+    /// Each currency's ISO 4217 minor unit, by index into `currencies`.
+    private let exponents: [Int]
+    /// Each country's own currency, an index into `currencies`.
+    private let currencyOfCountry: [Int]
+    /// Share of purchases paid in another currency than the country's (`foreignCurrencies`).
+    private let foreignCurrencyFraction: Double
     /// How many distinct customers buy; customer `i` has the id `u-(1000000 + i)`.
     private let users: Int
     /// Every string field's possible values, JSON-encoded once, for `encodeJSON`.
@@ -21,7 +32,6 @@ public struct PurchaseSimulator: Sendable {
         let id: String
         /// Index into `categories`.
         let category: Int
-        let unitPriceCents: Int64
     }
 
     struct EncodedFields: Sendable {
@@ -39,9 +49,20 @@ public struct PurchaseSimulator: Sendable {
         (("SE", "SEK"), 2), (("BR", "BRL"), 2.5), (("IN", "INR"), 3), (("MX", "MXN"), 2), (("PL", "PLN"), 1.5),
         (("CH", "CHF"), 1.5), (("IE", "EUR"), 1), (("NO", "NOK"), 1), (("DK", "DKK"), 1), (("SG", "SGD"), 1),
         (("KR", "KRW"), 1.5), (("ZA", "ZAR"), 0.8), (("NZ", "NZD"), 0.7), (("BE", "EUR"), 1.2), (("AT", "EUR"), 1),
+        (("BH", "BHD"), 0.3), (("OM", "OMR"), 0.2), (("JO", "JOD"), 0.2),
     ])
 
-    /// Categories with their share of orders and the median unit price of their products, in cents.
+    /// What a customer pays in when not in their country's currency: a card billed in dollars, euros or pounds.
+    static let foreignCurrencies = ["USD", "EUR", "GBP"]
+
+    /// The currencies the simulator prices in, each needing a rate in the `ReferenceRates` it is given.
+    public static var currencyCodes: [String] {
+        var codes: [String] = []
+        for code in countries.elements.map(\.1) + foreignCurrencies where !codes.contains(code) { codes.append(code) }
+        return codes
+    }
+
+    /// Categories with their share of orders and the median unit price of their products, in US cents.
     static let categories: [(name: String, weight: Double, medianCents: Double)] = [
         ("electronics", 14, 12_000), ("books", 12, 1_800), ("clothing", 18, 3_500), ("home", 12, 4_500),
         ("beauty", 9, 2_200), ("toys", 7, 2_800), ("sports", 8, 5_000), ("grocery", 12, 900),
@@ -55,29 +76,70 @@ public struct PurchaseSimulator: Sendable {
 
     static let categoryChoice = WeightedChoice<Int>(categories.enumerated().map { ($0.offset, $0.element.weight) })
 
-    public init(seed: UInt64, products: Int = 5_000, users: Int = 50_000) {
+    /// - Parameters:
+    ///   - rates: how many units of each of `currencyCodes` a dollar buys (checked: a missing one stops).
+    ///   - foreignCurrencyFraction: share of purchases paid in one of `foreignCurrencies` other than the
+    ///     country's own.
+    public init(
+        seed: UInt64, products: Int = 5_000, users: Int = 50_000, rates: ReferenceRates,
+        foreignCurrencyFraction: Double = 0
+    ) {
+        let currencies = Self.currencyCodes
+        let missing = currencies.filter { rates.unitsPerDollar[$0] == nil }
+        precondition(missing.isEmpty, "PurchaseSimulator: no reference rate for \(missing.joined(separator: ", "))")
         var rng = SeededRandom(seed: seed)
         var catalogue: [Product] = []
+        var prices: [Int64] = []
         catalogue.reserveCapacity(products)
+        prices.reserveCapacity(products * currencies.count)
+        let exponents = currencies.map { ReferenceData.minorUnit(of: $0)! }
         for index in 0..<products {
             let categoryIndex = Self.categoryChoice.pick(&rng)
             let category = Self.categories[categoryIndex]
             // Log-normal around the category's median, σ = 0.8: most items cheap, a long tail of dear ones.
-            let cents = category.medianCents * exp(0.8 * rng.normal())
-            let price = max(99, min(Int64(cents), 2_000_000))
+            let cents = max(99, min(category.medianCents * exp(0.8 * rng.normal()), 2_000_000))
             // Shops price at .99 or .49 more often than not.
-            let rounded = price < 1_000 ? price : (price / 100) * 100 + (rng.unit() < 0.7 ? 99 : 49)
-            catalogue.append(Product(id: "p-\(100_000 + index)", category: categoryIndex, unitPriceCents: rounded))
+            let ending: PriceEnding = rng.unit() < 0.7 ? .ninetyNine : .fortyNine
+            for (k, currency) in currencies.enumerated() {
+                let units = cents / 100 * rates.unitsPerDollar[currency]!
+                prices.append(Self.shopPrice(units, exponent: exponents[k], ending: ending))
+            }
+            catalogue.append(Product(id: "p-\(100_000 + index)", category: categoryIndex))
         }
         self.rng = rng
         self.catalogue = catalogue
+        self.prices = prices
+        self.currencies = currencies
+        self.exponents = exponents
+        self.currencyOfCountry = Self.countries.elements.map { currencies.firstIndex(of: $0.1)! }
+        self.foreignCurrencyFraction = foreignCurrencyFraction
         self.users = users
         self.encoded = EncodedFields(
             products: EncodedStrings(catalogue.map(\.id)),
             categories: EncodedStrings(Self.categories.map(\.name)),
             countries: EncodedStrings(Self.countries.elements.map(\.0)),
-            currencies: EncodedStrings(Self.countries.elements.map(\.1)),
+            currencies: EncodedStrings(currencies),
             paymentMethods: EncodedStrings(Self.paymentMethods.elements))
+    }
+
+    enum PriceEnding { case ninetyNine, fortyNine }
+
+    /// `units` of a currency as a shop would price it, in minor units: below a thousand units of a currency
+    /// with places, whole units and .99 or .49 (.990 or .490 with three places); otherwise rounded up to
+    /// three significant digits (5,846 yen is 5,850, 52,345 won 52,400).
+    static func shopPrice(_ units: Double, exponent: Int, ending: PriceEnding) -> Int64 {
+        var perUnit: Int64 = 1
+        for _ in 0..<exponent { perUnit *= 10 }
+        if exponent >= 2, units < 1_000 {
+            guard units >= 10 else { return max(1, Int64((units * Double(perUnit)).rounded())) }
+            let hundredth = perUnit / 100
+            let tail = ending == .ninetyNine ? perUnit - hundredth : perUnit / 2 - hundredth
+            return Int64(units) * perUnit + tail
+        }
+        let minor = units * Double(perUnit)
+        var step: Int64 = 1
+        while Double(step) * 1_000 <= minor { step *= 10 }
+        return max(step, Int64((minor / Double(step)).rounded(.up)) * step)
     }
 
     /// The next purchase, stamped with `createdAt`.
@@ -95,18 +157,25 @@ public struct PurchaseSimulator: Sendable {
         let p = rng.unit()
         let product = Int(p * p * Double(catalogue.count))
         let country = Self.countries.pickIndex(&rng)
+        var currency = currencyOfCountry[country]
+        if foreignCurrencyFraction > 0, rng.unit() < foreignCurrencyFraction {
+            // One of the foreign currencies other than the country's own, each as likely.
+            let others = Self.foreignCurrencies.filter { $0 != currencies[currency] }
+            currency = currencies.firstIndex(of: others[Int(rng.next() % UInt64(others.count))])!
+        }
         let q = rng.unit()
         let quantity: Int32 = q < 0.72 ? 1 : q < 0.9 ? 2 : q < 0.97 ? 3 : Int32(4 + rng.next() % 7)
         return SimulatedPurchase(
-            purchaseID: id, user: user, product: product, country: country, quantity: quantity,
-            unitPrice: Money(cents: catalogue[product].unitPriceCents),
+            purchaseID: id, user: user, product: product, country: country, currency: currency, quantity: quantity,
+            unitPrice: Money(minorUnits: prices[product * currencies.count + currency], exponent: exponents[currency]),
             paymentMethod: Self.paymentMethods.pickIndex(&rng), createdAt: createdAt)
     }
 
     /// The purchase a draw stands for.
     public func event(_ draw: SimulatedPurchase) -> PurchaseEvent {
         let product = catalogue[draw.product]
-        let (country, currency) = Self.countries.elements[draw.country]
+        let country = Self.countries.elements[draw.country].0
+        let currency = currencies[draw.currency]
         return PurchaseEvent(
             purchaseID: draw.purchaseID, userID: "u-\(Self.firstUserNumber + draw.user)", productID: product.id,
             category: Self.categories[product.category].name, country: country, quantity: draw.quantity,
@@ -147,7 +216,7 @@ public struct PurchaseSimulator: Sendable {
         out.literal(#"","amount":""#)
         out.money(draw.amount)
         out.literal(#"","currency":""#)
-        encoded.currencies.write(draw.country, to: &out)
+        encoded.currencies.write(draw.currency, to: &out)
         out.literal(#"","payment_method":""#)
         encoded.paymentMethods.write(draw.paymentMethod, to: &out)
         out.literal(#"","created_at":""#)

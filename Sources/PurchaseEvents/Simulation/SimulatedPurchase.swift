@@ -10,14 +10,20 @@ public struct SimulatedPurchase: Sendable {
     var user: Int
     /// Index into the simulator's catalogue.
     var product: Int
-    /// Index into `PurchaseSimulator.countries` (country and currency).
+    /// Index into `PurchaseSimulator.countries`.
     var country: Int
+    /// Index into the simulator's currencies (`PurchaseSimulator.currencyCodes`): the country's own, or a
+    /// foreign one.
+    var currency: Int
     public var quantity: Int32
     public var unitPrice: Money
     /// Index into `PurchaseSimulator.paymentMethods`.
     var paymentMethod: Int
     public var createdAt: EventTime
 
-    /// `quantity × unitPrice`, exactly.
-    public var amount: Money { Money(cents: unitPrice.cents * Int64(quantity)) }
+    /// `quantity × unitPrice`, exactly (a simulated price times at most 10 fits many times over).
+    public var amount: Money { unitPrice.times(Int64(quantity))! }
+
+    /// The currency's position in `PurchaseSimulator.currencyCodes`.
+    public var currencyIndex: Int { currency }
 }

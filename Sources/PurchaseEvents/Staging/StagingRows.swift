@@ -28,8 +28,6 @@ public struct StagingRows {
     public private(set) var nextOffsets: [Int32: Int64] = [:]
     /// The event times these rows touch, per UTC minute: the batch's ingest-ledger rows.
     public private(set) var minutes = MinuteSpans()
-    /// The sum of the valid purchases' amounts, for the loader's summary line.
-    public private(set) var amount = Money(cents: 0)
     /// The dead letters per `ValidationFailure.Kind`, in `Kind.allCases` order: the loader's metric.
     public private(set) var deadLettersByKind = [Int](repeating: 0, count: ValidationFailure.Kind.allCases.count)
 
@@ -86,7 +84,6 @@ public struct StagingRows {
             row.int64(batchID)
         }
         minutes.insert(event.createdAt)
-        amount += event.amount
         nextOffsets[origin.partition] = origin.offset + 1
     }
 

@@ -71,5 +71,25 @@ import Testing
         let currencies = (properties?["currency"] as? [String: Any])?["enum"] as? [String]
         #expect(countries.map(Set.init) == ReferenceData.countries)
         #expect(currencies.map(Set.init) == ReferenceData.currencies)
+
+        // allOf[0]: the currencies without a minor unit, then (its else) those with three places.
+        func codes(_ rule: Any?) -> Set<String>? {
+            let condition = (rule as? [String: Any])?["if"] as? [String: Any]
+            let currency = (condition?["properties"] as? [String: Any])?["currency"] as? [String: Any]
+            return (currency?["enum"] as? [String]).map(Set.init)
+        }
+        let rules = (schema as? [String: Any])?["allOf"] as? [Any] ?? []
+        #expect(rules.count == 6)
+        #expect(codes(rules.first) == ReferenceData.currenciesWithoutMinorUnit)
+        #expect(codes((rules.first as? [String: Any])?["else"]) == ReferenceData.currenciesWithThreePlaces)
+        // allOf[1...5]: the unit price caps, by how many tens of units a dollar buys.
+        var listed = Set<String>()
+        for power in 1...4 {
+            let expected = Set(
+                ReferenceData.unitsPerDollarPowerOfTen[power]!.split(whereSeparator: \.isWhitespace).map(String.init))
+            #expect(codes(rules.dropFirst(1 + power).first) == expected, "10^\(power)")
+            listed.formUnion(expected)
+        }
+        #expect(codes(rules.dropFirst().first) == ReferenceData.currencies.subtracting(listed))
     }
 }

@@ -51,6 +51,10 @@ import Testing
         ("purchase_loader", "delete from loader_offsets"),
         ("purchase_loader", "insert into purchase_summary values (now(), now(), 'DE', 1, 1, 1.00, now())"),
         ("purchase_loader", "delete from dead_letters"),
+        // A replay may mark dead letters and update their reasons, never change what was received.
+        ("purchase_loader", "update dead_letters set message_value = null"),
+        ("purchase_loader", "update dead_letters set kafka_offset = 0"),
+        ("purchase_loader", "delete from exchange_rates"),
         ("purchase_loader", "create table intruder (x int)"),
         ("purchase_loader", "drop table staging_purchases"),
         ("purchase_rollup", "insert into staging_purchases (purchase_id) values (gen_random_uuid())"),
@@ -65,6 +69,8 @@ import Testing
         ("purchase_rollup", "alter table rollup_models add column x int"),
         ("dashboard_reader", "delete from purchase_summary"),
         ("dashboard_reader", "insert into dead_letters (reason) values ('x')"),
+        ("dashboard_reader", "update exchange_rates set units_per_quote = 1"),
+        ("dashboard_reader", "update reporting_currency set code = 'EUR'"),
         ("dashboard_reader", "update loader_offsets set next_offset = 0"),
         ("dashboard_reader", "select ensure_staging_partitions('2031-01-01', '2031-01-02')"),
     ])

@@ -7,11 +7,15 @@ import Testing
 @testable import Rollup
 @testable import RollupEngine
 
-/// A database loaded by the previous release upgrades in place: its shipped models' tables are adopted
+/// A database loaded by the previous release upgrades in place. Its shipped models now keep the currency in
+/// their keys, a change of meaning, so the first pass rebuilds them from the history. Models whose meaning
+/// did not change (here the previous meaning in the new format, `Fixtures/WithoutCurrency`) are adopted
 /// without a rebuild, their rows survive, and `rollup verify` stays clean; an analyst's edited model is
 /// rebuilt instead.
 @Suite(.serialized, .timeLimit(.minutes(5))) struct UpgradeTests {
     static let fixtures = TestEnvironment.packageRoot + "/Tests/IntegrationTests/Fixtures/PreviousRelease"
+    /// The previous release's models in the new format, without the currency in their keys.
+    static let withoutCurrency = TestEnvironment.packageRoot + "/Tests/IntegrationTests/Fixtures/WithoutCurrency"
     /// The previous release's models in pass order, with their windows in minutes and sources.
     static let previous: [(name: String, minutes: Int, source: String?)] = [
         ("purchase_summary", 1, nil), ("purchase_summary_by_category", 1, nil),
@@ -61,6 +65,30 @@ import Testing
         return db
     }
 
+    @Test func theShippedModelsAreRebuiltWithTheCurrencyInTheirKeys() throws {
+        let db = try databaseOfThePreviousRelease()
+        let purchases = try db.count("select count(*) from purchase_events")
+        try Migrator(directory: TestEnvironment.migrations, logger: TestEnvironment.logger).migrate(try db.connect())
+        let pass = try rollup(db)
+        #expect(pass.adopted.isEmpty)
+        #expect(Set(pass.recomputed) == Set(Self.previous.map(\.name)))
+        #expect(try ModelTests().allMismatches(db) == [0, 0, 0, 0])
+        #expect(try db.count("select sum(purchase_count) from purchase_summary_daily") == purchases)
+        let set = try RollupModel.load(from: TestEnvironment.sql)
+        #expect(
+            try RangeRecompute(models: set.models, from: "-infinity", to: "infinity", logger: TestEnvironment.logger)
+                .verify(try db.connect()).differences.isEmpty)
+        // The amounts are numeric of any scale now, in the raw table and the summaries alike.
+        #expect(
+            try db.scalar(
+                """
+                select string_agg(distinct format_type(atttypid, atttypmod), ',') from pg_attribute
+                where attname in ('unit_price', 'amount', 'total_amount') and attnum > 0
+                  and attrelid in ('staging_purchases'::regclass, 'purchase_summary'::regclass,
+                                   'purchase_summary_daily'::regclass)
+                """) == "numeric")
+    }
+
     @Test func aDatabaseOfThePreviousReleaseIsAdoptedWithoutARebuild() throws {
         let db = try databaseOfThePreviousRelease()
         // What the previous release recorded is what the engine recognises as that release's files.
@@ -79,12 +107,12 @@ import Testing
         #expect(before.allSatisfy { !$0.isEmpty })
 
         try Migrator(directory: TestEnvironment.migrations, logger: TestEnvironment.logger).migrate(try db.connect())
-        let pass = try rollup(db)
+        let pass = try rollup(db, sql: Self.withoutCurrency)
         #expect(Set(pass.adopted) == Set(tables))
         #expect(pass.recomputed.isEmpty)
         #expect(try rows() == before)
-        #expect(try ModelTests().allMismatches(db) == [0, 0, 0, 0])
-        let set = try RollupModel.load(from: TestEnvironment.sql)
+        #expect(try ModelTests().allMismatches(db, currency: false) == [0, 0, 0, 0])
+        let set = try RollupModel.load(from: Self.withoutCurrency)
         #expect(
             try RangeRecompute(models: set.models, from: "-infinity", to: "infinity", logger: TestEnvironment.logger)
                 .verify(try db.connect()).differences.isEmpty)
@@ -92,10 +120,10 @@ import Testing
         // New events: the adopted tables are maintained as the engine's own (the amounts cast exactly into
         // their numeric(18,2) columns), and stay equal to an independent group by.
         try ModelTests().load(db, id: 2, offset: 2_118, count: 300)
-        let next = try rollup(db)
+        let next = try rollup(db, sql: Self.withoutCurrency)
         #expect(next.adopted.isEmpty && next.recomputed.isEmpty)
         #expect((next.addedMinutes["purchase_summary"] ?? 0) > 0)
-        #expect(try ModelTests().allMismatches(db) == [0, 0, 0, 0])
+        #expect(try ModelTests().allMismatches(db, currency: false) == [0, 0, 0, 0])
         #expect(
             try db.scalar(
                 "select format_type(atttypid, atttypmod) from pg_attribute where attrelid = 'purchase_summary'::regclass and attname = 'total_amount'"
@@ -108,9 +136,9 @@ import Testing
         try db.connect().execute(
             script: "update rollup_models set version = md5('edited') where name = 'purchase_summary_daily'")
         try Migrator(directory: TestEnvironment.migrations, logger: TestEnvironment.logger).migrate(try db.connect())
-        let pass = try rollup(db)
+        let pass = try rollup(db, sql: Self.withoutCurrency)
         #expect(Set(pass.adopted) == ["purchase_summary", "purchase_summary_by_category", "purchase_summary_hourly"])
         #expect(pass.recomputed == ["purchase_summary_daily"])
-        #expect(try ModelTests().allMismatches(db) == [0, 0, 0, 0])
+        #expect(try ModelTests().allMismatches(db, currency: false) == [0, 0, 0, 0])
     }
 }

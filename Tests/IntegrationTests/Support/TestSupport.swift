@@ -76,14 +76,15 @@ final class TestDatabase: Sendable {
         try count(
             """
             with expected as (
-                select purchase_window_start(created_at, '1 minute') as window_start, country,
+                select purchase_window_start(created_at, '1 minute') as window_start, country, currency,
                        count(*) as purchase_count, sum(quantity) as item_count, sum(amount) as total_amount
                 from purchase_events
-                group by 1, 2
+                group by 1, 2, 3
             )
             select count(*)
             from expected e
-            full join purchase_summary s on s.window_start = e.window_start and s.country = e.country
+            full join purchase_summary s
+              on s.window_start = e.window_start and s.country = e.country and s.currency = e.currency
             where e.window_start is null or s.window_start is null
                or (e.purchase_count, e.item_count, e.total_amount) is distinct from (s.purchase_count, s.item_count, s.total_amount)
                or s.window_end <> s.window_start + interval '1 minute'
@@ -119,6 +120,7 @@ final class TestKafka {
     /// Runs the real generator against this cluster.
     func generate(_ configure: (inout GeneratorConfiguration) -> Void) throws -> GeneratorSummary {
         var configuration = GeneratorConfiguration()
+        configuration.rates = try ReferenceRates(file: TestEnvironment.packageRoot + "/data/exchange_rates.csv")
         configuration.rate = nil
         configure(&configuration)
         return try PurchaseGenerator(
@@ -180,22 +182,25 @@ struct DirectLoader {
 struct PurchaseFactory {
     var simulator = PurchaseSimulator(seed: 11)
 
-    mutating func purchase(at time: String, country: String = "DE", quantity: Int32 = 2, unitPrice: String = "10.25")
-        -> PurchaseEvent
-    {
+    mutating func purchase(
+        at time: String, country: String = "DE", currency: String = "EUR", quantity: Int32 = 2,
+        unitPrice: String = "10.25"
+    ) -> PurchaseEvent {
         var event = simulator.next(createdAt: EventTime(time)!)
         event.country = country
-        event.currency = "EUR"
+        event.currency = currency
         event.quantity = quantity
-        event.unitPrice = Money(unitPrice)!
-        event.amount = Money(cents: event.unitPrice.cents * Int64(quantity))
+        event.unitPrice = Money(unitPrice, exponent: ReferenceData.minorUnit(of: currency)!)!
+        event.amount = event.unitPrice.times(Int64(quantity))!
         return event
     }
 }
 
 @discardableResult
-func rollup(_ db: TestDatabase, full: Bool = false) throws -> RollupRunner.PassResult {
-    var runner = RollupRunner(models: try RollupModel.load(from: TestEnvironment.sql), logger: TestEnvironment.logger)
+func rollup(_ db: TestDatabase, full: Bool = false, sql: String = TestEnvironment.sql) throws
+    -> RollupRunner.PassResult
+{
+    var runner = RollupRunner(models: try RollupModel.load(from: sql), logger: TestEnvironment.logger)
     runner.full = full
     let result = try runner.runPass(try db.connect())
     #expect(result.failures.isEmpty, "\(result.failures)")

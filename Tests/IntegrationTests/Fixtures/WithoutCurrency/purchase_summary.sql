@@ -1,0 +1,15 @@
+-- key: window_start, country
+-- window: 1 minute
+--
+-- Purchase totals by country, per minute (UTC): one row per (window_start, country).
+-- Reads purchase_events, where every purchase event counts once however often it was sent.
+-- Invariants, checked by the tests: purchase_count is the number of purchases in the window and country;
+-- item_count = sum(quantity) and total_amount = sum(amount) over them, exact to the cent.
+select
+    purchase_window_start(created_at, interval '1 minute') as window_start,
+    country,
+    count(*) as purchase_count,
+    sum(quantity) as item_count,
+    sum(amount) as total_amount
+from purchase_events
+group by 1, 2
