@@ -110,8 +110,9 @@ struct NumericDigits {
 
     init(_ value: Money) {
         let scale = MinorUnitScale(value.exponent)
-        integer = value.minorUnits.magnitude / scale.divisor
-        fraction = Int16(value.minorUnits.magnitude % scale.divisor) * scale.toTenThousandths
+        let (units, minor) = scale.split(value.minorUnits.magnitude)
+        integer = units
+        fraction = Int16(minor) * scale.toTenThousandths
         var groups = 0
         while groups < Self.powers.count, integer >= Self.powers[groups] { groups += 1 }
         self.groups = groups

@@ -56,8 +56,13 @@ struct DecimalAmount {
     /// The amount in a currency with `exponent` places; nil if it has more.
     func money(exponent: Int) -> Money? {
         guard places <= exponent else { return nil }
-        var divisor: Int64 = 1
-        for _ in exponent..<Self.maximumExponent { divisor *= 10 }
-        return Money(minorUnits: thousandths / divisor, exponent: exponent)
+        let minorUnits =
+            switch exponent {
+            case 2: thousandths / 10
+            case 0: thousandths / 1_000
+            case 1: thousandths / 100
+            default: thousandths
+            }
+        return Money(minorUnits: minorUnits, exponent: exponent)
     }
 }

@@ -124,11 +124,11 @@ struct JSONByteWriter {
     /// An amount with its currency's places, `-123.45`, `3500`, `1.234`: at most 22 bytes.
     mutating func money(_ value: Money) {
         if value.minorUnits < 0 { byte(UInt8(ascii: "-")) }
-        let scale = MinorUnitScale(value.exponent)
-        unsigned(value.minorUnits.magnitude / scale.divisor, width: 1)
+        let (units, minor) = MinorUnitScale(value.exponent).split(value.minorUnits.magnitude)
+        unsigned(units, width: 1)
         guard value.exponent > 0 else { return }
         byte(UInt8(ascii: "."))
-        digits(value.minorUnits.magnitude % scale.divisor, count: value.exponent)
+        digits(minor, count: value.exponent)
     }
 
     /// The canonical 8-4-4-4-12 lower-case form: exactly 36 bytes.

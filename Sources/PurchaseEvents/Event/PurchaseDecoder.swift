@@ -211,8 +211,7 @@ public struct PurchaseDecoder: Sendable {
                 .unknownCountry, "country \(country.string.debugDescription) is not an ISO 3166-1 alpha-2 code")
         }
         let currency = try text(.currency)
-        let rule = ReferenceData.currencyRule(currency)
-        guard rule.known else {
+        guard let rule = ReferenceData.currencyRule(currency) else {
             throw ValidationFailure(
                 .unknownCurrency, "currency \(currency.string.debugDescription) is not an ISO 4217 code")
         }

@@ -48,23 +48,22 @@ extension ReferenceData {
         4: "IDR IRR LAK LBP SLL SYP UZS VND ZWL",
     ]
 
-    /// A unit price may be at most a million units of its currency, times 10^k for a currency of which a
-    /// dollar buys 10^k or more (`unitsPerDollarPowerOfTen`).
+    /// A unit price may be at most a million units (10^6) of its currency, times 10^k for a currency of which
+    /// a dollar buys 10^k or more (`unitsPerDollarPowerOfTen`).
     public static let unitPriceCapUnits: Int64 = 1_000_000
 
     /// The ISO 4217 minor unit of `code` (its places), nil for a code that is not a currency.
     public static func minorUnit(of code: String) -> Int? {
         var copy = code
         return copy.withUTF8 { letterCodeIndex(UnsafeRawBufferPointer($0), length: 3) }
-            .flatMap { currencyTable[$0].known ? Int(currencyTable[$0].exponent) : nil }
+            .flatMap { CurrencyRule(currencyTable[$0]).map { Int($0.exponent) } }
     }
 
     /// The largest unit price in `code`, nil for a code that is not a currency.
     public static func unitPriceCap(of code: String) -> Money? {
         var copy = code
         return copy.withUTF8 { letterCodeIndex(UnsafeRawBufferPointer($0), length: 3) }.flatMap {
-            let rule = currencyTable[$0]
-            return rule.known ? Money(minorUnits: rule.unitPriceCap, exponent: Int(rule.exponent)) : nil
+            CurrencyRule(currencyTable[$0]).map { Money(minorUnits: $0.unitPriceCap, exponent: Int($0.exponent)) }
         }
     }
 
@@ -79,17 +78,28 @@ extension ReferenceData {
 
     /// What the loader needs to know of a currency, looked up by its letters as `isCountry` looks up a country.
     struct CurrencyRule {
-        static let unknown = CurrencyRule(known: false, exponent: 0, unitPriceCap: 0)
-        let known: Bool
         /// The ISO 4217 minor unit.
         let exponent: Int8
         /// The largest unit price, in minor units.
         let unitPriceCap: Int64
+
+        /// A table entry: 0 for no currency, else 0x80 | places | k << 2 (the cap's `unitsPerDollarPowerOfTen`).
+        /// One byte, so that the table the loader reads for every message stays small (17 KiB, where entries
+        /// of this struct would take 281 KiB).
+        init?(_ entry: UInt8) {
+            guard entry != 0 else { return nil }
+            exponent = Int8(entry & 3)
+            unitPriceCap = Self.powersOfTen[6 + Int(entry & 3) + Int(entry >> 2 & 7)]
+        }
+
+        static func entry(exponent: Int, power: Int) -> UInt8 { 0x80 | UInt8(exponent) | UInt8(power) << 2 }
+
+        private static let powersOfTen: [Int64] = (0...18).map { n in (0..<n).reduce(Int64(1)) { p, _ in p * 10 } }
     }
 
-    /// The rule for `text`, `.unknown` when it is not in `currencies`.
-    static func currencyRule(_ text: JSONText) -> CurrencyRule {
-        text.withBytes { letterCodeIndex($0, length: 3).map { currencyTable[$0] } ?? .unknown }
+    /// The rule for `text`, nil when it is not in `currencies`.
+    static func currencyRule(_ text: JSONText) -> CurrencyRule? {
+        text.withBytes { letterCodeIndex($0, length: 3).flatMap { CurrencyRule(currencyTable[$0]) } }
     }
 
     /// Every entry of `countries` is 2 ASCII capital letters; for ASCII text, equal as `String`s means
@@ -100,18 +110,16 @@ extension ReferenceData {
         return table
     }()
 
-    private static let currencyTable: [CurrencyRule] = {
+    private static let currencyTable: [UInt8] = {
         var powers: [String: Int] = [:]
         for (power, codes) in unitsPerDollarPowerOfTen {
             for code in codes.split(whereSeparator: \.isWhitespace) { powers[String(code)] = power }
         }
-        var table = [CurrencyRule](repeating: .unknown, count: 26 * 26 * 26)
+        var table = [UInt8](repeating: 0, count: 26 * 26 * 26)
         for code in currencies {
             let exponent =
                 currenciesWithoutMinorUnit.contains(code) ? 0 : currenciesWithThreePlaces.contains(code) ? 3 : 2
-            var cap = unitPriceCapUnits
-            for _ in 0..<(exponent + powers[code, default: 0]) { cap *= 10 }
-            table[index(code, length: 3)] = CurrencyRule(known: true, exponent: Int8(exponent), unitPriceCap: cap)
+            table[index(code, length: 3)] = CurrencyRule.entry(exponent: exponent, power: powers[code, default: 0])
         }
         return table
     }()
