@@ -10,6 +10,8 @@
      `dashboard_reader`, and returns the columns its panel type draws (a time column and numbers for a time
      series, a label and numbers for a bar chart, one row of numbers for a stat).
   3. Ranges are [from, to): splitting a range at a window's start splits the totals exactly.
+  4. Every panel again on an empty, freshly migrated database, as a new stack shows them before the first
+     rows: the Country variable has no options, so All expands to nothing, and every query must still run.
 
 Run after scripts/e2e.sh (make test does), with DATABASE_URL pointing at its database. Python 3 standard
 library only; exits 1 with one line per failure.
@@ -165,14 +167,17 @@ def self_test():
 # The database
 
 
-def connection(user=None):
+def connection(user=None, database=None):
     url = os.environ["DATABASE_URL"]
+    if database:
+        url = re.sub(r"dbname=\S+", f"dbname={database}", url)
     return re.sub(r"user=\S+", f"user={user}", url) if user else url
 
 
-def query(sql, user=CHECK_ROLE):
+def query(sql, user=CHECK_ROLE, database=None):
     """Runs one statement; returns (columns, rows) as text, or raises with psql's error."""
-    result = subprocess.run(["psql", connection(user), "-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-c", sql],
+    result = subprocess.run(["psql", connection(user, database), "-X", "-q", "--csv", "-v", "ON_ERROR_STOP=1", "-c",
+                             sql],
                             capture_output=True, text=True, timeout=120)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip())
@@ -212,6 +217,46 @@ def check_shape(where, panel, target, columns, rows):
     elif kind == "stat":
         if len(rows) != 1 or len(numeric) != len(columns):
             fail(f"{where}: a stat needs one row of numbers, got {columns} {rows[:2]}")
+
+
+EMPTY_DATABASE = "dashboards_empty"
+
+
+def check_empty_database():
+    """Every panel on a freshly migrated database without rows (see 4. above); returns the queries run."""
+    if "dbname=" not in os.environ["DATABASE_URL"]:
+        fail("DATABASE_URL is not in key=value form (dbname=...): cannot make the empty database beside it")
+        return 0
+    bin_dir = os.environ.get("BIN_DIR", os.path.join(ROOT, ".build", "debug"))
+    query(f"drop database if exists {EMPTY_DATABASE} with (force)", user="postgres")
+    query(f"create database {EMPTY_DATABASE}", user="postgres")
+    ran = 0
+    try:
+        subprocess.run([os.path.join(bin_dir, "rollup"), "migrate", "--log-level", "warning", "--database-url",
+                        connection(database=EMPTY_DATABASE)], check=True, capture_output=True, timeout=120)
+        end = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+        start = end - datetime.timedelta(hours=6)
+        for path in DASHBOARDS:
+            dashboard = json.load(open(path))
+            variables = {v["name"]: v for v in dashboard.get("templating", {}).get("list", [])}
+            # Grafana's options on an empty database: what each variable's query returns there (All of none).
+            selection = {name: [row[0] for row in query(v["query"], database=EMPTY_DATABASE)[1]]
+                         for name, v in variables.items()}
+            for panel in dashboard["panels"]:
+                for target in panel.get("targets", []):
+                    where = f"{os.path.basename(path)} panel {panel['id']} '{panel['title']}' (empty database)"
+                    try:
+                        columns, rows = query(expand(target["rawSql"], variables, selection, start, end, "1m"),
+                                              database=EMPTY_DATABASE)
+                    except (KeyError, ValueError, RuntimeError) as error:
+                        fail(f"{where}: {error}")
+                        continue
+                    ran += 1
+                    if rows or panel["type"] == "stat":
+                        check_shape(where, panel, target, columns, rows)
+    finally:
+        query(f"drop database if exists {EMPTY_DATABASE} with (force)", user="postgres")
+    return ran
 
 
 def main():
@@ -282,6 +327,7 @@ def main():
     whole, left, right = total(start, end), total(start, middle), total(middle, end)
     if abs(whole - (left + right)) > 0.001 or left == 0 or right == 0:
         fail(f"[from, to) ranges: {left} + {right} != {whole} when split at {middle}")
+    ran += check_empty_database()
     print(f"dashboards: {len(DASHBOARDS)} dashboards, {ran} panel queries run as {CHECK_ROLE} (dashboard_reader); "
           f"split at {rfc3339nano(middle)}: {left:.2f} + {right:.2f} = {whole:.2f}"
           + (f"; {len(failures)} failures" if failures else "; OK"))
