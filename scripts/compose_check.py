@@ -96,6 +96,14 @@ def main():
             if name != "migrate" and waits != "service_completed_successfully":
                 fail(f"{name}: uses the database but does not wait for migrate to complete")
 
+    # The postgres image's first start runs a temporary server on the Unix socket only (listen_addresses=''):
+    # a health check over the socket passes before TCP is open, and migrate's first connection is refused.
+    health = " ".join(services.get("postgres", {}).get("healthcheck", {}).get("test", []))
+    if "pg_isready" not in health or not re.search(r"-h\s+(127\.0\.0\.1|localhost)\b", health):
+        fail(f"postgres: its health check ({health!r}) must ask pg_isready over TCP (-h 127.0.0.1)")
+    if "--wait" not in services.get("migrate", {}).get("command", ""):
+        fail("migrate: `rollup migrate` should --wait for the database, which may still be starting")
+
     scraped = set(re.findall(r"[\"'](\w+):(\d+)[\"']", read("deploy/prometheus.yml")))
     if scraped != set(metrics_ports.items()):
         fail(f"deploy/prometheus.yml scrapes {sorted(scraped)}, the services serve {sorted(metrics_ports.items())}")

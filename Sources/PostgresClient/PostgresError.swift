@@ -63,6 +63,21 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         return sqlState.hasPrefix("08") || sqlState == "57P01" || sqlState == "57P02" || sqlState == "57P03"
     }
 
+    /// Whether a connection failed because no server answers yet (not started, starting up, unreachable,
+    /// its name not resolvable yet), as opposed to one that answered and refused (a password, a database
+    /// or role that does not exist): worth waiting for at startup, where a refusal is not. libpq gives a
+    /// failed connection no SQLSTATE, so its message is what tells them apart.
+    public var isServerNotReady: Bool {
+        if sqlState == "57P03" { return true }
+        guard code == .connectionFailed else { return false }
+        let signs = [
+            "Connection refused", "No such file or directory", "the database system is starting up",
+            "the database system is shutting down", "timeout expired", "Connection timed out", "No route to host",
+            "could not translate host name", "server closed the connection unexpectedly", "Network is unreachable",
+        ]
+        return signs.contains { message.contains($0) }
+    }
+
     public var description: String {
         if let sqlState { return "postgres \(code): \(message) (SQLSTATE \(sqlState))" }
         return "postgres \(code): \(message)"
