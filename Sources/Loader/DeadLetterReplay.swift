@@ -27,7 +27,6 @@ struct DeadLetterReplay: Sendable {
         var stillFailing: [String: Int] = [:]
         /// Dead letters whose reason changed under today's rules.
         var reasonsUpdated = 0
-        var chunks = 0
 
         var loadedCount: Int { loaded.values.reduce(0, +) }
         var failingCount: Int { stillFailing.values.reduce(0, +) }
@@ -57,7 +56,6 @@ struct DeadLetterReplay: Sendable {
             }
             guard let last else { break }
             after = last
-            outcome.chunks += 1
             logger.info(
                 "replay progress",
                 metadata: [
